@@ -1,0 +1,14 @@
+"""Models of the accounts app, one module per concept."""
+
+from accounts.models.api_keys import PersonalAPIKey
+from accounts.models.email_codes import EmailVerificationCode
+from accounts.models.security import SecurityEvent
+from accounts.models.user import User, UserScenePersonalisation
+
+__all__ = [
+    "EmailVerificationCode",
+    "PersonalAPIKey",
+    "SecurityEvent",
+    "User",
+    "UserScenePersonalisation",
+]

@@ -1,0 +1,202 @@
+"""The custom user: email is the login name, stored lower-case and unique case-insensitively."""
+
+import secrets
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+
+def default_distinct_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def default_events_column_config() -> dict:
+    return {"active": "DEFAULT"}
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # The whole address is compared case-insensitively (SPEC §2.14), so store it lower-case.
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email=self.normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)  # None gives an unusable password
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("is_email_verified", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class ToolbarMode(models.TextChoices):
+        DISABLED = "disabled"
+        TOOLBAR = "toolbar"
+
+    class ThemeMode(models.TextChoices):
+        LIGHT = "light"
+        DARK = "dark"
+        SYSTEM = "system"
+
+    class ShortcutPosition(models.TextChoices):
+        ABOVE = "above"
+        BELOW = "below"
+        HIDDEN = "hidden"
+
+    class RoleAtOrganization(models.TextChoices):
+        ENGINEERING = "engineering"
+        DATA = "data"
+        PRODUCT = "product"
+        FOUNDER = "founder"
+        LEADERSHIP = "leadership"
+        MARKETING = "marketing"
+        SALES = "sales"
+        OTHER = "other"
+
+    class OnboardingSkippedReason(models.TextChoices):
+        LATER = "later"
+        OTHER = "other"
+        DELEGATED = "delegated"
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    distinct_id = models.CharField(max_length=200, unique=True, default=default_distinct_id)
+    email = models.EmailField(max_length=254, unique=True)
+    pending_email = models.EmailField(max_length=254, null=True, blank=True)
+    is_email_verified = models.BooleanField(default=False)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    # Bumped to end every session of the user at once (see ``_get_session_auth_hash``).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
+    notification_settings = models.JSONField(default=dict, blank=True)
+    anonymize_data = models.BooleanField(default=False, null=True, blank=True)
+    allow_impersonation = models.BooleanField(default=True, null=True, blank=True)
+    toolbar_mode = models.CharField(
+        max_length=20, choices=ToolbarMode.choices, default=ToolbarMode.TOOLBAR, blank=True
+    )
+    events_column_config = models.JSONField(default=default_events_column_config)
+    has_seen_product_intro_for = models.JSONField(null=True, blank=True)
+    theme_mode = models.CharField(max_length=20, choices=ThemeMode.choices, null=True, blank=True)
+    hedgehog_config = models.JSONField(null=True, blank=True)
+    allow_sidebar_suggestions = models.BooleanField(null=True, blank=True)
+    shortcut_position = models.CharField(
+        max_length=10, choices=ShortcutPosition.choices, null=True, blank=True
+    )
+    role_at_organization = models.CharField(
+        max_length=64, choices=RoleAtOrganization.choices, null=True, blank=True
+    )
+    passkeys_enabled_for_2fa = models.BooleanField(default=False)
+
+    current_organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    current_team = models.ForeignKey(
+        "organizations.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    onboarding_skipped_at = models.DateTimeField(null=True, blank=True)
+    onboarding_skipped_reason = models.CharField(
+        max_length=20, choices=OnboardingSkippedReason.choices, null=True, blank=True
+    )
+    onboarding_skipped_organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    onboarding_delegated_to_invite = models.ForeignKey(
+        "organizations.OrganizationInvite",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    onboarding_delegated_to_organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    onboarding_delegation_accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="unique_user_email_case_insensitive")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = UserManager.normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django ends sessions whose stored hash no longer matches. Mixing in the generation lets
+        # us revoke every session (2FA enabled, email changed) without changing the password.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class UserScenePersonalisation(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="scene_personalisation")
+    team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="+")
+    scene = models.CharField(max_length=200)
+    dashboard = models.ForeignKey(
+        "organizations.Dashboard", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "scene"], name="unique_scene_personalisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scene} -> {self.dashboard_id}"

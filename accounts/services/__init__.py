@@ -1,0 +1,1 @@
+"""Use cases of the accounts app, one module per topic; call them module-qualified."""

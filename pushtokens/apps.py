@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PushtokensConfig(AppConfig):
+    name = "pushtokens"
+    default_auto_field = "django.db.models.BigAutoField"

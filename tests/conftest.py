@@ -1,0 +1,136 @@
+"""Shared fixtures: factories for users, organizations and authenticated API clients."""
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts import freshness, key_crypto
+from accounts.models import PersonalAPIKey, User
+from organizations.models import Organization, OrganizationMembership, Team
+
+PASSWORD = "correct horse battery staple 42"
+_seq = itertools.count(1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Concurrency tests need real row locks: run them on PostgreSQL only."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Throttle counters and pending state live in the cache; start every test empty."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_organization(db: None) -> Callable[..., Organization]:
+    def make(name: str | None = None, **fields: Any) -> Organization:
+        n = next(_seq)
+        return Organization.objects.create(
+            name=name or f"Org {n}", slug=fields.pop("slug", f"org-{n}"), **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_team(make_organization: Callable[..., Organization]) -> Callable[..., Team]:
+    def make(organization: Organization | None = None, name: str = "Default project") -> Team:
+        return Team.objects.create(organization=organization or make_organization(), name=name)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: None, make_team: Callable[..., Team]) -> Callable[..., User]:
+    """``make_user(**fields)``; ``with_team=True`` adds an organization, team and membership."""
+
+    def make(
+        email: str | None = None,
+        password: str | None = PASSWORD,
+        with_team: bool = False,
+        level: int = OrganizationMembership.Level.OWNER,
+        **fields: Any,
+    ) -> User:
+        fields.setdefault("first_name", "Test")
+        fields.setdefault("is_email_verified", True)
+        user = User.objects.create_user(
+            email or f"user{next(_seq)}@example.com", password, **fields
+        )
+        if with_team:
+            team = make_team()
+            OrganizationMembership.objects.create(
+                organization=team.organization, user=user, level=level
+            )
+            user.current_organization = team.organization
+            user.current_team = team
+            user.save(update_fields=["current_organization", "current_team"])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def session_client(make_user: Callable[..., User]) -> Callable[..., APIClient]:
+    """A client logged in through Django's session, password proved just now."""
+
+    def make(user: User | None = None, fresh: bool = True) -> APIClient:
+        client = APIClient()
+        client.force_login(user or make_user())
+        if fresh:
+            session = client.session
+            freshness.stamp(session)
+            session.save()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_api_key(make_user: Callable[..., User]) -> Callable[..., tuple[PersonalAPIKey, str]]:
+    def make(*scopes: str, user: User | None = None, **fields: Any) -> tuple[PersonalAPIKey, str]:
+        value = key_crypto.generate()
+        key = PersonalAPIKey.objects.create(
+            user=user or make_user(),
+            label=fields.pop("label", "test key"),
+            secure_value=key_crypto.digest(value),
+            mask_value=key_crypto.mask(value),
+            scopes=list(scopes),
+            **fields,
+        )
+        return key, value
+
+    return make
+
+
+@pytest.fixture
+def api_key_client(
+    make_api_key: Callable[..., tuple[PersonalAPIKey, str]],
+) -> Callable[..., APIClient]:
+    """``api_key_client("user:read", user=...)``: a client sending ``Authorization: Bearer``."""
+
+    def make(*scopes: str, user: User | None = None) -> APIClient:
+        _, value = make_api_key(*scopes, user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {value}")
+        return client
+
+    return make

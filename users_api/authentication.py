@@ -1,0 +1,81 @@
+"""Authentication: session cookie (with CSRF) and personal API keys in the Bearer header only."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from accounts import key_crypto
+from accounts.models import PersonalAPIKey, User
+from accounts.services import api_keys as api_key_services
+
+LAST_USED_WRITE_INTERVAL = timedelta(hours=1)
+_QUERY_PARAMS_REFUSED = ("personal_api_key", "api_key", "token")
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication; revoked sessions are already anonymous (auth hash check)."""
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Session realm="api"'
+
+
+class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer phx_…``. A key anywhere else is refused, never silently ignored."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, PersonalAPIKey] | None:
+        for name in _QUERY_PARAMS_REFUSED:
+            if name in request.query_params:
+                raise exceptions.AuthenticationFailed(
+                    "API keys are accepted only in the Authorization header."
+                )
+        header = authentication.get_authorization_header(request).decode(errors="replace")
+        if not header:
+            return None
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None
+        value = value.strip()
+        if not value or not key_crypto.looks_like_key(value):
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        key = (
+            PersonalAPIKey.objects.usable()
+            .select_related("user")
+            .filter(secure_value=key_crypto.digest(value))
+            .first()
+        )
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_WRITE_INTERVAL:
+            api_key_services.record_key_use(key=key, now=now)
+        return key.user, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class PersonalAPIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "users_api.authentication.PersonalAPIKeyAuthentication"
+    name = "PersonalAPIKey"
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "phx_<key>",
+            "description": "Personal API key, only in the Authorization header. Scopes: "
+            "`user:read`, `user:write` (implies read), `*`.",
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "users_api.authentication.SessionAuthentication"
+    name = "Session"
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

@@ -1,0 +1,173 @@
+"""Turn every non-2xx outcome into the contract's error body (SPEC §1.2).
+
+``{"type": ..., "code": ..., "detail": ..., "attr": ...}`` for DRF exceptions, Django's 404/400/
+403/500 handlers, oversized bodies and an unreachable database. This module is the only place
+that shapes errors.
+"""
+
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+
+_TYPE_BY_STATUS = {
+    400: "validation_error",
+    401: "authentication_error",
+    403: "authentication_error",
+    404: "invalid_request",
+    405: "invalid_request",
+    406: "invalid_request",
+    413: "invalid_request",
+    415: "invalid_request",
+    429: "throttled_error",
+}
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is valid but the resource's state forbids it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """503: a backing service (database, cache) is unreachable; the client should retry."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable. Please retry shortly."
+    default_code = "service_unavailable"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "request_too_large"
+
+
+def error_type_for(status_code: int) -> str:
+    return _TYPE_BY_STATUS.get(status_code, "server_error")
+
+
+def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict:
+    if code == "invalid":
+        code = "invalid_input"
+    return {"type": error_type_for(status_code), "code": code, "detail": str(detail), "attr": attr}
+
+
+def first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str | None]:
+    """Return (code, message, attr) of the first error in a DRF ``ErrorDetail`` tree."""
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                return first_error(value, path)
+            return first_error(value, (*path, str(key)))
+    if isinstance(detail, Sequence) and not isinstance(detail, str):
+        for index, value in enumerate(detail):
+            if isinstance(value, (Mapping, list)) and value:
+                # A list field's per-item errors keep the index in the path (``scopes__1``).
+                return first_error(value, (*path, str(index)))
+            if not isinstance(value, (Mapping, list)):
+                return first_error(value, path)
+        return ("invalid_input", "Invalid input.", "__".join(path) or None)
+    code = getattr(detail, "code", None) or "invalid_input"
+    return (str(code), str(detail), "__".join(path) or None)
+
+
+def _is_database_down(exc: BaseException) -> bool:
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+    """DRF exception handler: every exception becomes the contract's body."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif _is_database_down(exc):
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        exc = ServiceUnavailable()
+
+    if not isinstance(exc, exceptions.APIException):
+        logger.exception("unhandled exception", exc_info=exc)
+        return Response(
+            error_body(500, "error", "A server error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(max(1, int(exc.wait)))
+    if isinstance(exc, ServiceUnavailable):
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+
+    status_code = exc.status_code
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # DRF downgrades 401 to 403 when no authenticator offers a header; the contract wants 401.
+        request = context.get("request")
+        view = context.get("view")
+        if request is not None and view is not None:
+            header = view.get_authenticate_header(request)
+            headers["WWW-Authenticate"] = header or 'Bearer realm="api"'
+        status_code = status.HTTP_401_UNAUTHORIZED
+
+    if isinstance(exc, exceptions.ValidationError):
+        code, detail, attr = first_error(exc.detail)
+        body = error_body(status_code, code, detail, attr)
+    elif isinstance(exc, exceptions.ParseError):
+        body = error_body(status_code, "parse_error", str(exc.detail))
+        body["type"] = "invalid_request"
+    else:
+        code, detail, _ = first_error(exc.detail)
+        body = error_body(status_code, code, detail)
+    return Response(body, status=status_code, headers=headers)
+
+
+def _json_error(
+    status_code: int, code: str, detail: str, headers: dict | None = None
+) -> JsonResponse:
+    response = JsonResponse(error_body(status_code, code, detail), status=status_code)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(400, "bad_request", "Bad request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(403, "permission_denied", "You do not have permission to do this.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(404, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's 500 handler; called inside the ``except`` block, so the cause is available."""
+    exc = sys.exc_info()[1]
+    if exc is not None and _is_database_down(exc):
+        return _json_error(
+            503,
+            "service_unavailable",
+            ServiceUnavailable.default_detail,
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return _json_error(500, "error", "A server error occurred.")
+
+
+def request_too_large() -> JsonResponse:
+    return _json_error(413, PayloadTooLarge.default_code, PayloadTooLarge.default_detail)

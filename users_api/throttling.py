@@ -1,0 +1,92 @@
+"""Rate limits kept in the configured cache, so every web process shares them (SPEC §1.8).
+
+Rates are settings (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) and may use a multiplier,
+e.g. ``6/20min``. A throttle that guards a secret fails closed (503) when the cache is down;
+the others fail open with a warning. Neither becomes a 500.
+"""
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from rest_framework import throttling
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from users_api.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    # Imported lazily: rest_framework.views imports these classes through its settings.
+    from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+?)s?\s*$")
+
+
+def parse_rate(rate: str | None) -> tuple[int | None, int | None]:
+    if rate is None:
+        return None, None
+    match = _RATE.match(rate.lower())
+    if not match or match.group(3) not in _UNITS:
+        raise ValueError(f"Invalid throttle rate {rate!r}; use e.g. '10/min' or '6/20min'.")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _UNITS[unit]
+
+
+class RateThrottle(throttling.SimpleRateThrottle):
+    """Base for the project's throttles: subclasses set ``scope`` and implement ``key_for``."""
+
+    fail_closed = False
+
+    def __init__(self) -> None:
+        # Read the rate per instance so settings overrides (and tests) take effect.
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        return parse_rate(rate)
+
+    def key_for(self, request: Request, view: "APIView") -> str | None:
+        raise NotImplementedError
+
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
+        ident = self.key_for(request, view)
+        return None if ident is None else f"throttle:{self.scope}:{ident}"
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:
+            if self.fail_closed:
+                logger.warning("throttle %s: cache unavailable, refusing", self.scope)
+                raise ServiceUnavailable() from exc
+            logger.warning("throttle %s: cache unavailable, allowing", self.scope)
+            return True
+
+
+class UserRateThrottle(RateThrottle):
+    """Keyed by the authenticated user (anonymous callers are not counted here)."""
+
+    def key_for(self, request: Request, view: "APIView") -> str | None:
+        return str(request.user.pk) if request.user.is_authenticated else None
+
+
+class IPRateThrottle(RateThrottle):
+    def key_for(self, request: Request, view: "APIView") -> str | None:
+        return self.get_ident(request)
