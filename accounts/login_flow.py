@@ -1,0 +1,48 @@
+"""Session creation and the remembered password step of a two-factor login (SPEC §2.14).
+
+These functions work on the HTTP session, so only views call them. ``/api/login/`` stores the
+password step; ``/api/login/token/`` (twofactor) reads it back and completes the login.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import login
+from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
+from django.utils import timezone
+
+from accounts import freshness
+from accounts.models import User
+
+PASSWORD_STEP_KEY = "_2fa_password_step"  # noqa: S105 - a session key name
+PASSWORD_STEP_TTL = timedelta(minutes=10)
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def start_session(request: HttpRequest, user: User) -> None:
+    """Log the user in: a new session key, the password proved now, a fresh CSRF token."""
+    login(request, user, backend=_BACKEND)
+    freshness.stamp(request.session)
+    rotate_token(request)  # sets the csrftoken cookie on this response
+
+
+def remember_password_step(request: HttpRequest, user: User) -> None:
+    """Remember, for 10 minutes, that this client proved the password of ``user``."""
+    request.session[PASSWORD_STEP_KEY] = {"user_id": user.pk, "at": timezone.now().timestamp()}
+
+
+def pending_password_step(request: HttpRequest) -> User | None:
+    """The user whose password this client proved in the last 10 minutes, if any."""
+    step = request.session.get(PASSWORD_STEP_KEY)
+    if not isinstance(step, dict):
+        return None
+    at = step.get("at")
+    if not isinstance(at, int | float):
+        return None
+    if timezone.now().timestamp() - at > PASSWORD_STEP_TTL.total_seconds():
+        return None
+    return User.objects.filter(pk=step.get("user_id"), is_active=True).first()
+
+
+def forget_password_step(request: HttpRequest) -> None:
+    request.session.pop(PASSWORD_STEP_KEY, None)

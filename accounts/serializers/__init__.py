@@ -1,0 +1,1 @@
+"""Serializers of the accounts app, one module per topic."""
