@@ -30,9 +30,10 @@ _UPSERT = """
 def register_push_token(*, user: User, token: str, platform: str) -> PushToken:
     """Create or refresh ``token`` for ``user``, then drop their least recently seen extras.
 
-    The upsert and the cap are two autocommitted statements on purpose: the upsert's row lock
-    is released before the cap touches the user's other rows, so two registrations of one user
-    cannot deadlock. The cap is idempotent; the next registration finishes it if it failed.
+    The upsert and the cap are separate autocommitted statements on purpose: holding the
+    upserted row's lock while deleting the user's other rows could deadlock two concurrent
+    registrations of one user. The cap is idempotent; the next registration finishes it if it
+    did not run.
     """
     now = timezone.now()
     values = {
