@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from pushtokens.views import PushTokenRegisterView, PushTokenUnregisterView
+
+urlpatterns = [
+    path(
+        "users/<str:uuid>/push_tokens/",
+        PushTokenRegisterView.as_view(),
+        name="push-token-register",
+    ),
+    path(
+        "users/<str:uuid>/push_tokens/unregister/",
+        PushTokenUnregisterView.as_view(),
+        name="push-token-unregister",
+    ),
+]

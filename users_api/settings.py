@@ -189,6 +189,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# For deployments that run `celery -A users_api beat` next to the worker.
+CELERY_BEAT_SCHEDULE = {
+    "prune-stale-push-tokens": {
+        "task": "pushtokens.tasks.prune_stale_push_tokens",
+        "schedule": timedelta(days=1),
+    },
+}
 
 # --- Product settings -----------------------------------------------------------------------
 SENSITIVE_ACTION_MAX_AGE = timedelta(seconds=env.int("SENSITIVE_ACTION_MAX_AGE", default=7200))
