@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+# The admin is a presentation layer like the views: it may call the accounts services, so
+# deleting a delegation invite here undoes the delegation exactly as the API does.
 from accounts.services import onboarding
 from organizations.models import Dashboard, OrganizationInvite
 

@@ -46,6 +46,12 @@ class DelegateSetupView(APIView):
         request=DelegateSetupSerializer,
         responses={201: OrganizationInviteSerializer},
         summary="Delegate the organization's setup: invite someone as admin and leave onboarding.",
+        description=(
+            "Any member may delegate; a non-member gets 403, and so does an organization id "
+            "that does not exist (no existence oracle); a malformed id is 404. Replaces the "
+            "caller's previous pending delegation. The invite expires after 3 days. "
+            "Throttle `onboarding_delegate` (each call sends an email)."
+        ),
     )
     def post(self, request: Request, organization_id: str) -> Response:
         membership = (
@@ -72,6 +78,11 @@ class AcceptInviteView(APIView):
         request=None,
         responses=UserSerializer,
         summary="Accept an invite sent to the caller's email address.",
+        description=(
+            "An existing membership is kept and raised to the invite's level if lower (never "
+            "lowered). The caller switches to the organization and its first team (none if "
+            "it has no team). Unknown, used or revoked invite: 404."
+        ),
     )
     def post(self, request: Request, invite_id: str) -> Response:
         invite = get_object_or_404(OrganizationInvite, pk=_uuid_or_404(invite_id))

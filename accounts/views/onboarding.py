@@ -32,6 +32,12 @@ class OnboardingSkipView(APIView):
         request=OnboardingSkipSerializer,
         responses=UserSerializer,
         summary="Leave onboarding for later (or another reason); the first skip time is kept.",
+        description=(
+            "Session only, recent password proof required. `reason` is `later` or `other` "
+            "(`delegated` only through the delegate endpoint). Cancels a pending setup "
+            "delegation. `step_at_skip` goes to the logs for analytics. Throttle "
+            "`onboarding_skip`, per caller."
+        ),
     )
     def post(self, request: Request, uuid: str) -> Response:
         user = lookup.target_user(request, uuid)
@@ -50,6 +56,11 @@ class ScenePersonalisationView(APIView):
         request=SceneDashboardPinSerializer,
         responses=UserSerializer,
         summary="Pin a dashboard of the user's current team to a product scene.",
+        description=(
+            "Upsert on (user, current team, scene). An unknown dashboard is "
+            "`does_not_exist`; one of another team (or a user without a current team) is "
+            "`invalid_input`, both on `attr=dashboard`."
+        ),
     )
     def post(self, request: Request, uuid: str) -> Response:
         user = lookup.target_user(request, uuid)
