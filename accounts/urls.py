@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from accounts.views import onboarding
+
+urlpatterns: list = [
+    path(
+        "users/<str:uuid>/onboarding/skip/",
+        onboarding.OnboardingSkipView.as_view(),
+        name="user-onboarding-skip",
+    ),
+    path(
+        "users/<str:uuid>/scene_personalisation/",
+        onboarding.ScenePersonalisationView.as_view(),
+        name="user-scene-personalisation",
+    ),
+]

@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from organizations import views
+
+urlpatterns: list = [
+    path(
+        "organizations/<str:organization_id>/invites/delegate/",
+        views.DelegateSetupView.as_view(),
+        name="organization-invites-delegate",
+    ),
+    path(
+        "organizations/<str:organization_id>/invites/<str:invite_id>/",
+        views.OrganizationInviteDetailView.as_view(),
+        name="organization-invite-detail",
+    ),
+    path("invites/<str:invite_id>/accept/", views.AcceptInviteView.as_view(), name="invite-accept"),
+]

@@ -228,6 +228,7 @@ REST_FRAMEWORK = {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
         "two_factor_verify": env.str("THROTTLE_TWO_FACTOR_VERIFY", default="6/20min"),
         "onboarding_skip": env.str("THROTTLE_ONBOARDING_SKIP", default="30/hour"),
+        "onboarding_delegate": env.str("THROTTLE_ONBOARDING_DELEGATE", default="10/hour"),
         "email_verification_request": env.str(
             "THROTTLE_EMAIL_VERIFICATION_REQUEST", default="6/day"
         ),

@@ -1,0 +1,70 @@
+"""Onboarding skip and scene personalisation (SPEC §2.1, §2.4): session only."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import lookup
+from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
+from accounts.serializers.users import UserSerializer
+from accounts.services import onboarding, scenes
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated
+from users_api.throttling import UserRateThrottle
+
+# Documented as session-only: the views declare no scope, so every API key is refused.
+SESSION_ONLY = [{"Session": []}]
+
+
+class OnboardingSkipThrottle(UserRateThrottle):
+    scope = "onboarding_skip"
+
+
+class OnboardingSkipView(APIView):
+    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+    throttle_classes = [OnboardingSkipThrottle]
+
+    @extend_schema(
+        auth=SESSION_ONLY,
+        operation_id="users_onboarding_skip",
+        request=OnboardingSkipSerializer,
+        responses=UserSerializer,
+        summary="Leave onboarding for later (or another reason); the first skip time is kept.",
+        description=(
+            "Session only, recent password proof required. `reason` is `later` or `other` "
+            "(`delegated` only through the delegate endpoint). Cancels a pending setup "
+            "delegation. `step_at_skip` goes to the logs for analytics. Throttle "
+            "`onboarding_skip`, per caller."
+        ),
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        user = lookup.target_user(request, uuid)
+        serializer = OnboardingSkipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = onboarding.skip_onboarding(user=user, **serializer.validated_data)
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class ScenePersonalisationView(APIView):
+    required_scopes: list[str] = []  # no scope: API keys are refused
+
+    @extend_schema(
+        auth=SESSION_ONLY,
+        operation_id="users_scene_personalisation",
+        request=SceneDashboardPinSerializer,
+        responses=UserSerializer,
+        summary="Pin a dashboard of the user's current team to a product scene.",
+        description=(
+            "Upsert on (user, current team, scene). An unknown dashboard is "
+            "`does_not_exist`; one of another team (or a user without a current team) is "
+            "`invalid_input`, both on `attr=dashboard`."
+        ),
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        user = lookup.target_user(request, uuid)
+        serializer = SceneDashboardPinSerializer(data=request.data, context={"user": user})
+        serializer.is_valid(raise_exception=True)
+        scenes.pin_scene_dashboard(user=user, **serializer.validated_data)
+        return Response(UserSerializer(user, context={"request": request}).data)

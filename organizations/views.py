@@ -1,0 +1,131 @@
+"""Organization invites: setup delegation, acceptance and revocation (SPEC §2.1). Session only.
+
+Accepting and revoking change user rows (current organization, onboarding state), so these
+views call the accounts app's onboarding services: views are where the apps meet.
+"""
+
+import uuid
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers.users import UserSerializer
+from accounts.services import onboarding
+from organizations.models import OrganizationInvite, OrganizationMembership
+from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
+from users_api.throttling import UserRateThrottle
+
+# Documented as session-only: the views declare no scope, so every API key is refused.
+SESSION_ONLY = [{"Session": []}]
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404 from None
+
+
+class DelegateSetupThrottle(UserRateThrottle):
+    # Each delegation emails an address of the caller's choosing.
+    scope = "onboarding_delegate"
+
+
+class DelegateSetupView(APIView):
+    required_scopes: list[str] = []  # no scope: API keys are refused
+    throttle_classes = [DelegateSetupThrottle]
+
+    @extend_schema(
+        auth=SESSION_ONLY,
+        operation_id="organizations_invites_delegate",
+        request=DelegateSetupSerializer,
+        responses={201: OrganizationInviteSerializer},
+        summary="Delegate the organization's setup: invite someone as admin and leave onboarding.",
+        description=(
+            "Any member may delegate; a non-member gets 403, and so does an organization id "
+            "that does not exist (no existence oracle); a malformed id is 404. Replaces the "
+            "caller's previous pending delegation. The invite expires after 3 days. "
+            "Throttle `onboarding_delegate` (each call sends an email)."
+        ),
+    )
+    def post(self, request: Request, organization_id: str) -> Response:
+        membership = (
+            OrganizationMembership.objects.select_related("organization")
+            .filter(organization_id=_uuid_or_404(organization_id), user=request.user)
+            .first()
+        )
+        if membership is None:
+            raise exceptions.PermissionDenied("You are not a member of this organization.")
+        serializer = DelegateSetupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invite = onboarding.delegate_onboarding(
+            user=request.user, organization=membership.organization, **serializer.validated_data
+        )
+        return Response(OrganizationInviteSerializer(invite).data, status=status.HTTP_201_CREATED)
+
+
+class AcceptInviteView(APIView):
+    required_scopes: list[str] = []  # no scope: API keys are refused
+
+    @extend_schema(
+        auth=SESSION_ONLY,
+        operation_id="invites_accept",
+        request=None,
+        responses=UserSerializer,
+        summary="Accept an invite sent to the caller's email address.",
+        description=(
+            "An existing membership is kept and raised to the invite's level if lower (never "
+            "lowered). The caller switches to the organization and its first team (none if "
+            "it has no team). Unknown, used or revoked invite: 404."
+        ),
+    )
+    def post(self, request: Request, invite_id: str) -> Response:
+        invite = get_object_or_404(OrganizationInvite, pk=_uuid_or_404(invite_id))
+        if invite.target_email.lower() != request.user.email.lower():
+            raise exceptions.PermissionDenied("This invite was sent to another email address.")
+        if invite.is_expired:
+            raise exceptions.ValidationError("This invite has expired.", code="invite_expired")
+        try:
+            user = onboarding.accept_invite(user=request.user, invite_id=invite.pk)
+        except OrganizationInvite.DoesNotExist:
+            raise Http404 from None  # accepted or revoked concurrently
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class OrganizationInviteDetailView(APIView):
+    required_scopes: list[str] = []  # no scope: API keys are refused
+
+    @extend_schema(
+        auth=SESSION_ONLY,
+        operation_id="organizations_invites_destroy",
+        responses={204: OpenApiResponse(description="The invite is deleted.")},
+        summary="Revoke an invite; a pending setup delegation is undone.",
+    )
+    def delete(self, request: Request, organization_id: str, invite_id: str) -> Response:
+        invite = get_object_or_404(
+            OrganizationInvite,
+            pk=_uuid_or_404(invite_id),
+            organization_id=_uuid_or_404(organization_id),
+        )
+        if invite.created_by_id != request.user.pk and not _is_admin(request, invite):
+            raise exceptions.PermissionDenied(
+                "Only the invite's creator or an admin may revoke it."
+            )
+        try:
+            onboarding.revoke_invite(invite_id=invite.pk)
+        except OrganizationInvite.DoesNotExist:
+            raise Http404 from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _is_admin(request: Request, invite: OrganizationInvite) -> bool:
+    return OrganizationMembership.objects.filter(
+        organization_id=invite.organization_id,
+        user=request.user,
+        level__gte=OrganizationMembership.Level.ADMIN,
+    ).exists()
