@@ -1,3 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from accounts.views.api_keys import CurrentPersonalAPIKeyView, PersonalAPIKeyViewSet
+from accounts.views.login import LoginView, LogoutView
+from accounts.views.signup import SignupView
+
+router = SimpleRouter()
+router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_keys")
+
+urlpatterns: list = [
+    path("signup/", SignupView.as_view(), name="signup"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    # Before the router: "@current" would otherwise be taken for a key id.
+    path(
+        "personal_api_keys/@current/",
+        CurrentPersonalAPIKeyView.as_view(),
+        name="personal_api_keys_current",
+    ),
+    *router.urls,
+]
