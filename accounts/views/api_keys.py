@@ -34,7 +34,10 @@ _FRESH_ACTIONS = {"create", "partial_update", "roll"}
 @extend_schema_view(
     list=extend_schema(summary="List your personal API keys (never their values)"),
     retrieve=extend_schema(summary="Retrieve one of your personal API keys"),
-    destroy=extend_schema(summary="Revoke a key: it stops working at once"),
+    destroy=extend_schema(
+        summary="Revoke a key: it stops working at once",
+        description="Allowed with any session, however old: a leaked key can always be killed.",
+    ),
 )
 class PersonalAPIKeyViewSet(
     mixins.ListModelMixin,
@@ -60,6 +63,8 @@ class PersonalAPIKeyViewSet(
 
     @extend_schema(
         summary="Create a key; the answer is the only time its value is shown",
+        description="A session must have proved its password within "
+        "`SENSITIVE_ACTION_MAX_AGE` (else 403 `sensitive_action_required_reauth`).",
         request=PersonalAPIKeyCreateSerializer,
         responses={201: PersonalAPIKeyWithValueSerializer},
     )
@@ -73,6 +78,8 @@ class PersonalAPIKeyViewSet(
 
     @extend_schema(
         summary="Change a key's label and/or scopes",
+        description="A session must have proved its password within "
+        "`SENSITIVE_ACTION_MAX_AGE` (else 403 `sensitive_action_required_reauth`).",
         request=PersonalAPIKeyUpdateSerializer,
         responses={200: PersonalAPIKeySerializer},
     )
@@ -88,6 +95,8 @@ class PersonalAPIKeyViewSet(
 
     @extend_schema(
         summary="Replace a key's secret, keeping label and scopes; the old value stops working",
+        description="A session must have proved its password within "
+        "`SENSITIVE_ACTION_MAX_AGE` (else 403 `sensitive_action_required_reauth`).",
         request=None,
         responses={200: PersonalAPIKeyWithValueSerializer},
     )

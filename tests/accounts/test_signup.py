@@ -15,6 +15,11 @@ from tests.conftest import PASSWORD
 URL = "/api/signup/"
 
 
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def body(**overrides):
     return {
         "email": "New.Person@Example.COM",
@@ -73,6 +78,21 @@ def test_sign_up_creates_an_unverified_owner_with_organization_and_team(
     assert user.current_organization_id == membership.organization_id
     assert Team.objects.get(pk=user.current_team_id).organization_id == membership.organization_id
     assert sent_codes == [user.pk]
+
+
+def test_a_failure_to_issue_the_code_does_not_fail_the_sign_up(
+    api_client, db, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*, user):
+        raise ConnectionError("mail is down")
+
+    monkeypatch.setattr(email_verification, "send_verification_code", broken)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(URL, body())
+
+    assert response.status_code == 201
+    assert User.objects.filter(email="new.person@example.com").exists()
 
 
 def test_sign_up_logs_the_user_in_and_sets_the_csrf_cookie(api_client, db, sent_codes):
