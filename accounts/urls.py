@@ -1,8 +1,25 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from accounts.views import onboarding
+from accounts.views.api_keys import CurrentPersonalAPIKeyView, PersonalAPIKeyViewSet
+from accounts.views.login import LoginView, LogoutView
+from accounts.views.signup import SignupView
+
+router = SimpleRouter()
+router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_keys")
 
 urlpatterns: list = [
+    path("signup/", SignupView.as_view(), name="signup"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    # Before the router: "@current" would otherwise be taken for a key id.
+    path(
+        "personal_api_keys/@current/",
+        CurrentPersonalAPIKeyView.as_view(),
+        name="personal_api_keys_current",
+    ),
+    *router.urls,
     path(
         "users/<str:uuid>/onboarding/skip/",
         onboarding.OnboardingSkipView.as_view(),

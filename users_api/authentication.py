@@ -1,6 +1,8 @@
 """Authentication: session cookie (with CSRF) and personal API keys in the Bearer header only."""
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -10,9 +12,15 @@ from rest_framework.request import Request
 from accounts import key_crypto
 from accounts.models import PersonalAPIKey, User
 from accounts.services import api_keys as api_key_services
+from users_api.permissions import key_scopes_of_operation
+
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
 
 LAST_USED_WRITE_INTERVAL = timedelta(hours=1)
 _QUERY_PARAMS_REFUSED = ("personal_api_key", "api_key", "token")
+# Body fields are a narrower list: "token" is a legitimate body field (TOTP code, push token).
+_BODY_FIELDS_REFUSED = ("personal_api_key", "api_key")
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -33,6 +41,12 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
                 raise exceptions.AuthenticationFailed(
                     "API keys are accepted only in the Authorization header."
                 )
+        # Parsed once and cached by DRF; a malformed body is therefore a 400 before any 401.
+        data = request.data
+        if isinstance(data, Mapping) and any(name in data for name in _BODY_FIELDS_REFUSED):
+            raise exceptions.AuthenticationFailed(
+                "API keys are accepted only in the Authorization header."
+            )
         header = authentication.get_authorization_header(request).decode(errors="replace")
         if not header:
             return None
@@ -62,6 +76,10 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
 class PersonalAPIKeyScheme(OpenApiAuthenticationExtension):
     target_class = "users_api.authentication.PersonalAPIKeyAuthentication"
     name = "PersonalAPIKey"
+
+    def get_security_requirement(self, auto_schema: "AutoSchema") -> dict | None:
+        # Only operations that admit keys list the scheme; the others refuse every key.
+        return {self.name: []} if key_scopes_of_operation(auto_schema.view) else None
 
     def get_security_definition(self, auto_schema: object) -> dict:
         return {

@@ -31,6 +31,16 @@ def required_scopes(request: Request, view: "APIView") -> list[str]:
     return list(declared or [])
 
 
+def key_scopes_of_operation(view: "APIView") -> list[str]:
+    """Scopes a key needs for the view's current request; empty if the action refuses keys.
+
+    Used by the OpenAPI schema, where ``view.request`` is a mock request for one operation.
+    """
+    if any(isinstance(check, SessionOnly) for check in view.get_permissions()):
+        return []
+    return required_scopes(view.request, view)
+
+
 class APIScopePermission(permissions.BasePermission):
     """A key may call an action only if the action declares a scope the key holds."""
 

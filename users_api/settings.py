@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "users_api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "users_api.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "login_email": env.str("THROTTLE_LOGIN_EMAIL", default="10/min"),
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),

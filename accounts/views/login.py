@@ -1,0 +1,89 @@
+"""``POST /api/login/`` and ``POST /api/logout/`` (SPEC §2.14)."""
+
+import hashlib
+from collections.abc import Mapping
+
+from django.contrib.auth import logout
+from django_otp import user_has_device
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import login_flow
+from accounts.models.user import UserManager
+from accounts.serializers.login import LoginSerializer
+from accounts.serializers.users import UserSerializer
+from accounts.services import login as login_services
+from accounts.services.security_events import RequestMeta
+from users_api.permissions import APIScopePermission
+from users_api.throttling import IPRateThrottle, RateThrottle
+
+
+class LoginIPThrottle(IPRateThrottle):
+    scope = "login_ip"
+    fail_closed = True  # guards passwords: no unlimited guessing while the cache is down
+
+
+class LoginEmailThrottle(RateThrottle):
+    """Per attempted email however it is spelled: ``A@x.io `` and ``a@x.io`` share a counter."""
+
+    scope = "login_email"
+    fail_closed = True
+
+    def key_for(self, request: Request, view: APIView) -> str | None:
+        data = request.data
+        email = data.get("email") if isinstance(data, Mapping) else None
+        if not isinstance(email, str) or not email.strip():
+            return None  # the serializer refuses the request; the IP throttle counted it
+        return hashlib.sha256(UserManager.normalize_email(email).encode()).hexdigest()
+
+
+class LoginView(APIView):
+    permission_classes = [permissions.AllowAny, APIScopePermission]
+    throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
+
+    @extend_schema(
+        operation_id="login",
+        tags=["auth"],
+        request=LoginSerializer,
+        responses={
+            200: UserSerializer,
+            401: OpenApiResponse(
+                description="`invalid_credentials` (wrong pair, unknown email or inactive "
+                "user: one answer), or `2fa_required`: the password step is remembered for 10 "
+                "minutes; complete it with `POST /api/login/token/`."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Log in with email and password; sets the session and `csrftoken` cookies."""
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        meta = RequestMeta.of(request)
+        user = login_services.check_password(**serializer.validated_data, meta=meta)
+        if user is None:
+            raise exceptions.AuthenticationFailed(
+                "Invalid email or password.", code="invalid_credentials"
+            )
+        if user_has_device(user, confirmed=True):
+            login_flow.remember_password_step(request, user)
+            raise exceptions.AuthenticationFailed(
+                "Enter a code from your authenticator app or a backup code.",
+                code="2fa_required",
+            )
+        login_flow.start_session(request, user)
+        login_flow.forget_password_step(request)
+        login_services.record_login(user=user, meta=meta)
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class LogoutView(APIView):
+    permission_classes = [permissions.AllowAny, APIScopePermission]
+
+    @extend_schema(operation_id="logout", tags=["auth"], request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        """End the session (idempotent: without one, nothing to do)."""
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,205 @@
+"""Two real server processes share nothing but PostgreSQL and Redis: any of them serves any client.
+
+Sessions, throttle counters and logout must hold across processes, as behind a load balancer.
+Runs against the suite's own test database (committed data: ``transaction=True``).
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+_LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+
+
+class Server:
+    """A gunicorn process on a free port chosen by the OS (``:0``), found in its log."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "users_api.wsgi", "-b", "127.0.0.1:0", "-w", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.port = self._wait_for_port()
+        self._wait_until_healthy()
+
+    def _read_log(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            match = _LISTENING.search(self._read_log())
+            if match:
+                return int(match.group(1))
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not start:\n{self._read_log()}")
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/_health/")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server not healthy:\n{self._read_log()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            # By PID (Popen signals exactly this process); SIGINT is gunicorn's quick shutdown.
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+class Browser:
+    """A cookie-keeping client that echoes the CSRF token, like the web app."""
+
+    def __init__(self) -> None:
+        self.cookies: dict[str, str] = {}
+
+    def request(self, server: Server, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method not in ("GET", "HEAD") and "csrftoken" in self.cookies:
+            headers["X-CSRFToken"] = self.cookies["csrftoken"]
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value and morsel["max-age"] != "0":
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+        return response.status, json.loads(raw) if raw else None
+
+
+@pytest.fixture(scope="module")
+def server_pair(django_db_setup: None) -> Iterator[tuple[Server, Server]]:
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        pytest.skip("needs a shared cache: set CACHE_URL=redis://...")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        # The suite's test database: the servers see exactly what the test committed.
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}"
+        ),
+        "CACHE_URL": os.environ["CACHE_URL"],
+        "THROTTLE_LOGIN_EMAIL": "3/min",
+        "THROTTLE_LOGIN_IP": "100/min",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    started: list[Server] = []
+    try:
+        started.append(Server(env))
+        started.append(Server(env))
+        yield started[0], started[1]
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+def servers(server_pair: tuple[Server, Server], transactional_db: None) -> tuple[Server, Server]:
+    """The running pair, with this test's data committed where they can see it."""
+    return server_pair
+
+
+@pytest.mark.postgres
+def test_a_session_made_on_one_process_works_on_the_other_until_logout(servers, make_user):
+    a, b = servers
+    make_user(email="ada@example.com")
+    browser = Browser()
+
+    status, body = browser.request(
+        a, "POST", "/api/login/", {"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert status == 200, body
+    assert {"sessionid", "csrftoken"} <= set(browser.cookies)
+
+    assert browser.request(b, "GET", "/api/personal_api_keys/")[0] == 200
+    status, body = browser.request(
+        b, "POST", "/api/personal_api_keys/", {"label": "ci", "scopes": ["user:read"]}
+    )
+    assert status == 201, body
+    assert browser.request(a, "GET", "/api/personal_api_keys/")[1]["count"] == 1
+
+    assert browser.request(b, "POST", "/api/logout/")[0] == 204
+    status, body = browser.request(a, "GET", "/api/personal_api_keys/")
+    assert status == 401
+    assert body["code"] == "not_authenticated"
+
+
+@pytest.mark.postgres
+def test_the_login_throttle_counts_across_processes(servers, make_user):
+    a, b = servers
+    make_user(email="ada@example.com")
+    wrong = {"email": "ada@example.com", "password": "wrong password"}
+
+    statuses = [Browser().request(server, "POST", "/api/login/", wrong)[0] for server in (a, b, a)]
+    status, body = Browser().request(b, "POST", "/api/login/", wrong)
+
+    assert statuses == [401, 401, 401]
+    assert status == 429
+    assert body["code"] == "throttled"
+
+
+@pytest.mark.postgres
+def test_a_key_revoked_on_one_process_is_refused_by_the_other(servers, make_user, make_api_key):
+    a, b = servers
+    user = make_user(email="ada@example.com")
+    key, value = make_api_key("*", user=user)
+
+    def current(server: Server) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request(
+            "GET", "/api/personal_api_keys/@current/", headers={"Authorization": f"Bearer {value}"}
+        )
+        return conn.getresponse().status
+
+    assert current(a) == 200
+    browser = Browser()
+    browser.request(b, "POST", "/api/login/", {"email": "ada@example.com", "password": PASSWORD})
+    assert browser.request(b, "DELETE", f"/api/personal_api_keys/{key.pk}/")[0] == 204
+
+    assert current(a) == 401
