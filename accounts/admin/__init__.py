@@ -1,0 +1,3 @@
+"""Admin of the accounts app, one module per model family."""
+
+import accounts.admin.users  # noqa: F401 - registers the User admin
