@@ -189,8 +189,8 @@ def test_me_costs_a_fixed_number_of_queries_with_a_session(
     user = make_user(with_team=True)
     client = session_client(user)
 
-    # The session itself is cached; loading the user is one query.
-    with django_assert_max_num_queries(_budget(auth_queries=2)):
+    # The session itself is served from the cache; loading its user is one query.
+    with django_assert_max_num_queries(_budget(auth_queries=1)):
         assert client.get("/api/users/@me/").status_code == 200
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 ME = "/api/users/@me/"
 
@@ -135,3 +136,16 @@ class TestAPIKeys:
         response = api_key_client("*", user=user).delete(ME)
         assert response.status_code == 403
         assert response.json()["code"] == "permission_denied"
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(make_user):
+    user = make_user()
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.patch(ME, {"theme_mode": "dark"}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    user.refresh_from_db()
+    assert user.theme_mode is None
