@@ -255,3 +255,15 @@ class UserSerializer(serializers.ModelSerializer):
             .first()
         )
         return first == user.pk
+
+
+class UserListQuerySerializer(serializers.Serializer):
+    """Filters of the user list (staff; a non-staff caller's page only ever holds themselves)."""
+
+    email = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Exact address (case-insensitive).",
+    )
+    is_staff = serializers.BooleanField(required=False, allow_null=True, default=None)

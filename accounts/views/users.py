@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.serializers.profile import UserUpdateSerializer
 from accounts.serializers.users import (
     USERS_WITH_2FA,
+    UserListQuerySerializer,
     UserSerializer,
     load_for_representation,
     users_with_2fa,
@@ -107,16 +108,6 @@ class PasswordChangeThrottle(UserRateThrottle):
         if "current_password" not in _body(request):
             return True
         return super().allow_request(request, view)
-
-
-class UserListQuerySerializer(serializers.Serializer):
-    email = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=254,
-        help_text="Exact address (case-insensitive).",
-    )
-    is_staff = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class UserPagination(LimitOffsetPagination):
