@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check-schema schema clean
+.PHONY: install run test lint format check-schema schema static clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,16 @@ format: install
 schema: install
 	DEBUG=true $(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
+## check-schema: the schema validates and the committed openapi.yaml is up to date.
 check-schema: install
-	DEBUG=true $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	@tmp=$$(mktemp) && trap 'rm -f $$tmp' EXIT && \
+	DEBUG=true $(PY) manage.py spectacular --validate --fail-on-warn --file $$tmp && \
+	diff -u openapi.yaml $$tmp || \
+	{ echo "openapi.yaml is out of date or invalid: run 'make schema' and commit it."; exit 1; }
+
+## static: collect static files for production (run with the production environment).
+static: install
+	$(PY) manage.py collectstatic --noinput
 
 clean:
 	rm -rf $(VENV) staticfiles

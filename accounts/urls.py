@@ -1,7 +1,9 @@
+"""Routes of the accounts app under ``/api/``. Every path ends with ``/`` (no redirects)."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from accounts.views import onboarding
+from accounts.views import onboarding, users
 from accounts.views.api_keys import CurrentPersonalAPIKeyView, PersonalAPIKeyViewSet
 from accounts.views.login import LoginView, LogoutView
 from accounts.views.signup import SignupView
@@ -9,7 +11,7 @@ from accounts.views.signup import SignupView
 router = SimpleRouter()
 router.register("personal_api_keys", PersonalAPIKeyViewSet, basename="personal_api_keys")
 
-urlpatterns: list = [
+urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
@@ -20,6 +22,16 @@ urlpatterns: list = [
         name="personal_api_keys_current",
     ),
     *router.urls,
+    path("users/", users.UserListView.as_view(), name="user-list"),
+    # Fixed names under users/ (request_email_verification/, verify_email/,
+    # cancel_email_change_request/, ...) go HERE, above the detail route: `users/<str:uuid>/`
+    # matches any single segment and would swallow them.
+    path("users/<str:uuid>/", users.UserDetailView.as_view(), name="user-detail"),
+    path(
+        "users/<str:uuid>/hedgehog_config/",
+        users.HedgehogConfigView.as_view(),
+        name="user-hedgehog-config",
+    ),
     path(
         "users/<str:uuid>/onboarding/skip/",
         onboarding.OnboardingSkipView.as_view(),

@@ -10,11 +10,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import redis.exceptions
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,26 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+ERROR_TYPES = (
+    "validation_error",
+    "authentication_error",
+    "invalid_request",
+    "throttled_error",
+    "server_error",
+)
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    """The body of every error response (4xx and 5xx)."""
+
+    type = serializers.ChoiceField(choices=ERROR_TYPES)
+    code = serializers.CharField(help_text="Stable snake_case code of the first error.")
+    detail = serializers.CharField(help_text="Human-readable message of the first error.")
+    attr = serializers.CharField(
+        allow_null=True, help_text="Field path of the first error (nested keys joined by `__`)."
+    )
+
+
 def error_type_for(status_code: int) -> str:
     return _TYPE_BY_STATUS.get(status_code, "server_error")
 
@@ -84,8 +106,15 @@ def first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str 
     return (str(code), str(detail), "__".join(path) or None)
 
 
-def _is_database_down(exc: BaseException) -> bool:
-    return isinstance(exc, (OperationalError, InterfaceError))
+def _is_backend_down(exc: BaseException) -> bool:
+    """The database or the cache cannot be reached: the client should retry, not a bug."""
+    return isinstance(
+        exc,
+        OperationalError
+        | InterfaceError
+        | redis.exceptions.ConnectionError
+        | redis.exceptions.TimeoutError,
+    )
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
@@ -94,10 +123,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif _is_database_down(exc):
-        logger.warning("database unavailable: %s", type(exc).__name__)
+    elif _is_backend_down(exc):
+        logger.warning("backing service unavailable: %s", type(exc).__name__)
         exc = ServiceUnavailable()
 
+    set_rollback()
     if not isinstance(exc, exceptions.APIException):
         logger.exception("unhandled exception", exc_info=exc)
         return Response(
@@ -159,7 +189,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> JsonResponse:
     """Django's 500 handler; called inside the ``except`` block, so the cause is available."""
     exc = sys.exc_info()[1]
-    if exc is not None and _is_database_down(exc):
+    if exc is not None and _is_backend_down(exc):
+        logger.warning("backing service unavailable: %s", type(exc).__name__)
         return _json_error(
             503,
             "service_unavailable",

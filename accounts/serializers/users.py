@@ -1,16 +1,59 @@
 """The user representation (SPEC §2.13), shared by every endpoint that answers with a user."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django_otp import user_has_device
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django_otp import device_classes, user_has_device
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import freshness
+from accounts import freshness, notifications
 from accounts.models import User, UserScenePersonalisation
-from accounts.notifications import merged_notification_settings
 from organizations.models import Organization, OrganizationMembership, Team
+
+# Set by ``with_representation_data``; the serializer falls back to a query without them.
+_MEMBERSHIPS_ATTR = "representation_memberships"
+_FIRST_MEMBER_ATTR = "current_organization_first_member_id"
+# Context key: ids of the users (of a page) who have a confirmed second factor.
+USERS_WITH_2FA = "users_with_2fa"
+
+
+def with_representation_data(queryset: QuerySet[User]) -> QuerySet[User]:
+    """Load what ``UserSerializer`` reads in three queries, whatever the number of users."""
+    first_member = (
+        OrganizationMembership.objects.filter(organization_id=OuterRef("current_organization_id"))
+        .order_by("joined_at", "id")
+        .values("user_id")[:1]
+    )
+    memberships = OrganizationMembership.objects.select_related("organization").order_by(
+        "joined_at", "id"
+    )
+    return (
+        queryset.select_related("current_organization", "current_team")
+        .prefetch_related(
+            Prefetch("organization_memberships", queryset=memberships, to_attr=_MEMBERSHIPS_ATTR),
+            "scene_personalisation",
+        )
+        .annotate(**{_FIRST_MEMBER_ATTR: Subquery(first_member)})
+    )
+
+
+def load_for_representation(user: User) -> User:
+    """Re-read one user with everything the representation needs (after a write, too)."""
+    return with_representation_data(User.objects.filter(pk=user.pk)).get()
+
+
+def users_with_2fa(users: Iterable[User]) -> set[int]:
+    """Ids of ``users`` with a confirmed django-otp device: one query per device type."""
+    ids = [user.pk for user in users]
+    found: set[int] = set()
+    for model in device_classes():
+        found.update(
+            model.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
+        )
+    return found
 
 
 class CurrentOrganizationSerializer(serializers.ModelSerializer):
@@ -20,6 +63,9 @@ class CurrentOrganizationSerializer(serializers.ModelSerializer):
         model = Organization
         fields = ["id", "name", "slug", "membership_level", "created_at"]
 
+    @extend_schema_field(
+        serializers.ChoiceField(choices=OrganizationMembership.Level.choices, allow_null=True)
+    )
     def get_membership_level(self, organization: Organization) -> int | None:
         return self.context["membership_levels"].get(organization.pk)
 
@@ -28,7 +74,9 @@ class MembershipOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     slug = serializers.CharField(source="organization.slug")
-    membership_level = serializers.IntegerField(source="level")
+    membership_level = serializers.ChoiceField(
+        source="level", choices=OrganizationMembership.Level.choices
+    )
 
 
 class CurrentTeamSerializer(serializers.ModelSerializer):
@@ -48,15 +96,33 @@ class ScenePersonalisationSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """Read side of the user resource. Needs ``request`` in the context for the session ages."""
+    """A user account: profile, settings, organizations and onboarding state."""
 
-    notification_settings = serializers.SerializerMethodField()
-    has_password = serializers.SerializerMethodField()
-    sensitive_session_expires_at = serializers.SerializerMethodField()
-    fresh_reauth_expires_at = serializers.SerializerMethodField()
-    organization = serializers.SerializerMethodField()
-    organizations = serializers.SerializerMethodField()
-    team = CurrentTeamSerializer(source="current_team", read_only=True, allow_null=True)
+    # Needs ``request`` in the context for the session ages. Load users through
+    # ``with_representation_data`` to keep the cost at a fixed number of queries; a list view
+    # also puts ``users_with_2fa(page)`` in the context under ``USERS_WITH_2FA``.
+
+    notification_settings = serializers.SerializerMethodField(
+        help_text="Every known setting: the defaults merged with the user's own choices."
+    )
+    has_password = serializers.SerializerMethodField(
+        help_text="False for accounts without a usable password."
+    )
+    sensitive_session_expires_at = serializers.SerializerMethodField(
+        help_text="Until when this session may make sensitive writes without re-authenticating "
+        "(session callers looking at themselves; null otherwise)."
+    )
+    fresh_reauth_expires_at = serializers.SerializerMethodField(
+        help_text="Until when this session may change the email address without "
+        "re-authenticating (session callers looking at themselves; null otherwise)."
+    )
+    organization = serializers.SerializerMethodField(help_text="The current organization.")
+    organizations = serializers.SerializerMethodField(
+        help_text="Every organization the user belongs to."
+    )
+    team = CurrentTeamSerializer(
+        source="current_team", read_only=True, allow_null=True, help_text="The current team."
+    )
     is_2fa_enabled = serializers.SerializerMethodField()
     scene_personalisation = ScenePersonalisationSerializer(many=True, read_only=True)
     shortcut_position = serializers.SerializerMethodField()
@@ -65,7 +131,9 @@ class UserSerializer(serializers.ModelSerializer):
         source="onboarding_delegated_to_invite_id", read_only=True, allow_null=True
     )
     onboarding_delegated_to_organization_id = serializers.UUIDField(read_only=True, allow_null=True)
-    is_organization_first_user = serializers.SerializerMethodField()
+    is_organization_first_user = serializers.SerializerMethodField(
+        help_text="The user created their current organization rather than joining it."
+    )
 
     class Meta:
         model = User
@@ -111,12 +179,15 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _memberships(self, user: User) -> list[OrganizationMembership]:
+        prefetched = getattr(user, _MEMBERSHIPS_ATTR, None)
+        if prefetched is not None:
+            return prefetched
         cache = self.context.setdefault("_memberships", {})
         if user.pk not in cache:
             cache[user.pk] = list(
                 OrganizationMembership.objects.filter(user=user)
                 .select_related("organization")
-                .order_by("joined_at")
+                .order_by("joined_at", "id")
             )
         return cache[user.pk]
 
@@ -133,7 +204,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_notification_settings(self, user: User) -> dict:
-        return merged_notification_settings(user.notification_settings)
+        return notifications.merged_notification_settings(user.notification_settings)
 
     def get_has_password(self, user: User) -> bool:
         return user.has_usable_password()
@@ -162,6 +233,9 @@ class UserSerializer(serializers.ModelSerializer):
         return MembershipOrganizationSerializer(self._memberships(user), many=True).data
 
     def get_is_2fa_enabled(self, user: User) -> bool:
+        known = self.context.get(USERS_WITH_2FA)
+        if known is not None:
+            return user.pk in known
         return user_has_device(user, confirmed=True)
 
     @extend_schema_field(serializers.ChoiceField(choices=User.ShortcutPosition.choices))
@@ -172,6 +246,8 @@ class UserSerializer(serializers.ModelSerializer):
         """The user created the current organization: they are its earliest member."""
         if user.current_organization_id is None:
             return False
+        if hasattr(user, _FIRST_MEMBER_ATTR):
+            return getattr(user, _FIRST_MEMBER_ATTR) == user.pk
         first = (
             OrganizationMembership.objects.filter(organization_id=user.current_organization_id)
             .order_by("joined_at", "id")
@@ -179,3 +255,15 @@ class UserSerializer(serializers.ModelSerializer):
             .first()
         )
         return first == user.pk
+
+
+class UserListQuerySerializer(serializers.Serializer):
+    """Filters of the user list (staff; a non-staff caller's page only ever holds themselves)."""
+
+    email = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Exact address (case-insensitive).",
+    )
+    is_staff = serializers.BooleanField(required=False, allow_null=True, default=None)

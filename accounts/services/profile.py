@@ -1,0 +1,122 @@
+"""Profile use cases of the user resource (SPEC §2.13): edit, change password, delete.
+
+Input arrives validated by ``accounts.serializers.profile``; the rules that need the database or
+cross models live here.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from accounts import emails
+from accounts.models import SecurityEvent, User
+from accounts.services import email_verification, security_events, sessions
+from accounts.services.security_events import RequestMeta
+from organizations.models import Organization, OrganizationMembership, Team
+from users_api.errors import Conflict
+
+# Plain attributes a PATCH may set as sent.
+_PLAIN_FIELDS = (
+    "first_name",
+    "last_name",
+    "anonymize_data",
+    "allow_impersonation",
+    "toolbar_mode",
+    "is_staff",
+    "events_column_config",
+    "has_seen_product_intro_for",
+    "theme_mode",
+    "hedgehog_config",
+    "allow_sidebar_suggestions",
+    "shortcut_position",
+    "role_at_organization",
+    "passkeys_enabled_for_2fa",
+)
+
+
+@transaction.atomic
+def update_user(*, user: User, changes: Mapping[str, Any], meta: RequestMeta) -> bool:
+    """Apply validated ``changes`` to ``user`` in one transaction; True if the password changed.
+
+    ``changes`` holds the serializer's keys; ``set_current_organization`` / ``set_current_team``
+    are model instances already checked for access.
+    """
+    locked = User.objects.select_for_update().only("notification_settings").get(pk=user.pk)
+    update_fields = [name for name in _PLAIN_FIELDS if name in changes]
+    for name in update_fields:
+        setattr(user, name, changes[name])
+
+    if "notification_settings" in changes:
+        # Merge under the row lock so two concurrent PATCHes cannot drop each other's keys.
+        user.notification_settings = {
+            **(locked.notification_settings or {}),
+            **changes["notification_settings"],
+        }
+        update_fields.append("notification_settings")
+
+    organization = changes.get("set_current_organization")
+    team = changes.get("set_current_team")
+    if organization is not None or team is not None:
+        _set_current_context(user=user, organization=organization, team=team)
+        update_fields += ["current_organization", "current_team"]
+
+    password_changed = "password" in changes
+    if password_changed:
+        user.set_password(changes["password"])
+        update_fields.append("password")
+
+    if update_fields:
+        user.save(update_fields=update_fields)
+
+    if password_changed:
+        _after_password_change(user=user, meta=meta)
+
+    new_email = changes.get("email")
+    if new_email is not None and new_email != user.email:
+        email_verification.request_email_change(user=user, new_email=new_email)
+    return password_changed
+
+
+def _set_current_context(
+    *, user: User, organization: Organization | None, team: Team | None
+) -> None:
+    """Keep the current team inside the current organization."""
+    if team is not None:
+        user.current_team = team
+        user.current_organization = organization or team.organization
+        return
+    user.current_organization = organization
+    if user.current_team is None or user.current_team.organization_id != organization.pk:
+        user.current_team = organization.teams.order_by("id").first()
+
+
+def _after_password_change(*, user: User, meta: RequestMeta) -> None:
+    """End every session (the caller's view keeps its own), audit it, tell the user."""
+    sessions.revoke_all_sessions(user=user)
+    security_events.record(type=SecurityEvent.Type.PASSWORD_CHANGED, user=user, meta=meta)
+    emails.queue(
+        template="password_changed",
+        to=user.email,
+        context={"first_name": user.first_name, "email": user.email},
+    )
+
+
+@transaction.atomic
+def update_hedgehog_config(*, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge the sent top-level keys into the hedgehog configuration; return the result."""
+    locked = User.objects.select_for_update().only("hedgehog_config").get(pk=user.pk)
+    user.hedgehog_config = {**(locked.hedgehog_config or {}), **changes}
+    user.save(update_fields=["hedgehog_config"])
+    return user.hedgehog_config
+
+
+@transaction.atomic
+def delete_user(*, user: User) -> None:
+    """Delete the account and what it owns; refused while it belongs to an organization."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if OrganizationMembership.objects.filter(user=locked).exists():
+        raise Conflict(
+            "Leave or delete your organizations before deleting your account.", code="conflict"
+        )
+    locked.delete()

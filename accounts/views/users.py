@@ -1,0 +1,251 @@
+"""The user resource (SPEC §2.13): list, retrieve, edit, delete, hedgehog configuration."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout, update_session_auth_hash
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, permissions, serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import freshness
+from accounts.lookup import target_user
+from accounts.models import User
+from accounts.serializers.profile import UserUpdateSerializer
+from accounts.serializers.users import (
+    USERS_WITH_2FA,
+    UserListQuerySerializer,
+    UserSerializer,
+    load_for_representation,
+    users_with_2fa,
+    with_representation_data,
+)
+from accounts.services import profile
+from accounts.services.security_events import RequestMeta
+from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated, api_key_of
+from users_api.throttling import UserRateThrottle
+
+# A session PATCH touching only these keys needs no recent re-authentication (SPEC §1.6).
+FRESHNESS_EXEMPT_KEYS = frozenset(
+    {
+        "theme_mode",
+        "set_current_organization",
+        "set_current_team",
+        "allow_sidebar_suggestions",
+        "shortcut_position",
+        "has_seen_product_intro_for",
+        "events_column_config",
+        "role_at_organization",
+    }
+)
+
+UUID_PARAMETER = OpenApiParameter(
+    "uuid",
+    str,
+    OpenApiParameter.PATH,
+    description="`@me` for the caller. Staff may name any active user by uuid (404 otherwise); "
+    "anyone else gets 403 for any value but `@me`.",
+)
+_ERRORS = dict.fromkeys((400, 401, 403, 404), ErrorResponseSerializer)
+
+
+def _body(request: Request) -> Mapping[str, Any]:
+    """The parsed body if it is an object; anything else is left for the serializer to refuse."""
+    return request.data if isinstance(request.data, Mapping) else {}
+
+
+class RecentlyAuthenticatedUnlessHarmless(RecentlyAuthenticated):
+    """Freshness for session writes, except a PATCH/PUT whose keys are all cosmetic."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if request.method in ("PATCH", "PUT") and set(_body(request)) <= FRESHNESS_EXEMPT_KEYS:
+            return True
+        return super().has_permission(request, view)
+
+
+class ProfileChangeRules(permissions.BasePermission):
+    """Who may send ``is_staff``, and how email and password may change (SPEC §1.4, §2.13)."""
+
+    def has_object_permission(self, request: Request, view: APIView, obj: User) -> bool:
+        if request.method not in ("PATCH", "PUT"):
+            return True
+        body = _body(request)
+        email = body.get("email")
+        changes_email = "email" in body and not (
+            isinstance(email, str) and email.strip().lower() == obj.email
+        )
+        if "is_staff" in body and not request.user.is_staff:
+            raise exceptions.PermissionDenied("Only staff may change staff status.")
+        if api_key_of(request) is not None:
+            if changes_email or "password" in body:
+                raise exceptions.PermissionDenied(
+                    "API keys cannot change the email address or the password."
+                )
+        elif changes_email and not freshness.is_within(
+            request.session, settings.FRESH_REAUTH_MAX_AGE
+        ):
+            raise exceptions.PermissionDenied(
+                "Re-authenticate to change your email address.",
+                code="sensitive_action_required_reauth",
+            )
+        return True
+
+
+class PasswordChangeThrottle(UserRateThrottle):
+    """Limits guesses of the current password: counts only requests that carry one."""
+
+    scope = "password_change"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if "current_password" not in _body(request):
+            return True
+        return super().allow_request(request, view)
+
+
+class UserPagination(LimitOffsetPagination):
+    max_limit = 1000
+
+
+class UserListView(generics.GenericAPIView):
+    required_scopes = {"get": ["user:read"], "head": ["user:read"]}
+    pagination_class = UserPagination
+    serializer_class = UserSerializer
+
+    @extend_schema(
+        parameters=[UserListQuerySerializer],
+        responses={200: UserSerializer(many=True), 400: ErrorResponseSerializer},
+        tags=["users"],
+        description="Non-staff callers get a page with only themselves; staff get every active "
+        "user, optionally filtered.",
+    )
+    def get(self, request: Request) -> Response:
+        query = UserListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        users = User.objects.filter(is_active=True)
+        if not request.user.is_staff:
+            users = users.filter(pk=request.user.pk)
+        if email := query.validated_data.get("email"):
+            users = users.filter(email__iexact=email.strip())
+        if query.validated_data["is_staff"] is not None:
+            users = users.filter(is_staff=query.validated_data["is_staff"])
+        page = self.paginate_queryset(with_representation_data(users.order_by("id")))
+        context = {"request": request, USERS_WITH_2FA: users_with_2fa(page)}
+        return self.get_paginated_response(UserSerializer(page, many=True, context=context).data)
+
+
+class UserDetailView(APIView):
+    required_scopes = {
+        "get": ["user:read"],
+        "head": ["user:read"],
+        "patch": ["user:write"],
+        "put": ["user:write"],
+    }
+    permission_classes = [
+        permissions.IsAuthenticated,
+        APIScopePermission,
+        RecentlyAuthenticatedUnlessHarmless,
+        ProfileChangeRules,
+    ]
+    throttle_classes = [PasswordChangeThrottle]
+
+    def _target(self, request: Request, uuid: str) -> User:
+        user = target_user(request, uuid)
+        self.check_object_permissions(request, user)
+        return user
+
+    def _represent(self, request: Request, user: User) -> Response:
+        user = load_for_representation(user)
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+    @extend_schema(
+        parameters=[UUID_PARAMETER],
+        responses={200: UserSerializer, **dict.fromkeys((401, 403, 404), ErrorResponseSerializer)},
+        tags=["users"],
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        return self._represent(request, self._target(request, uuid))
+
+    @extend_schema(
+        parameters=[UUID_PARAMETER],
+        request=UserUpdateSerializer,
+        responses={200: UserSerializer, **_ERRORS},
+        tags=["users"],
+        description="Only the sent fields change. Session callers need a recent "
+        "re-authentication unless every key is one of: "
+        + ", ".join(f"`{key}`" for key in sorted(FRESHNESS_EXEMPT_KEYS))
+        + ". API keys need `user:write` and can change neither email nor password.",
+    )
+    def patch(self, request: Request, uuid: str) -> Response:
+        return self._update(request, uuid, partial=True)
+
+    @extend_schema(
+        parameters=[UUID_PARAMETER],
+        request=UserUpdateSerializer,
+        responses={200: UserSerializer, **_ERRORS},
+        tags=["users"],
+        description="Same as PATCH: every field is optional, only the sent ones change.",
+    )
+    def put(self, request: Request, uuid: str) -> Response:
+        return self._update(request, uuid, partial=False)
+
+    @extend_schema(
+        parameters=[UUID_PARAMETER],
+        responses={204: None, **_ERRORS, 409: ErrorResponseSerializer},
+        tags=["users"],
+        auth=[{"Session": []}],
+        description="Session only, with a recent re-authentication. Refused with 409 while the "
+        "user belongs to an organization.",
+    )
+    def delete(self, request: Request, uuid: str) -> Response:
+        user = self._target(request, uuid)
+        is_caller = user.pk == request.user.pk
+        profile.delete_user(user=user)
+        if is_caller:
+            logout(request)
+        return Response(status=204)
+
+    def _update(self, request: Request, uuid: str, *, partial: bool) -> Response:
+        user = self._target(request, uuid)
+        serializer = UserUpdateSerializer(
+            user, data=request.data, partial=partial, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        password_changed = profile.update_user(
+            user=user, changes=serializer.validated_data, meta=RequestMeta.of(request)
+        )
+        if password_changed and user.pk == request.user.pk:
+            update_session_auth_hash(request, user)  # keep the caller signed in
+        return self._represent(request, user)
+
+
+class HedgehogConfigView(APIView):
+    required_scopes = {"get": ["user:read"], "head": ["user:read"], "patch": ["user:write"]}
+
+    @extend_schema(
+        parameters=[UUID_PARAMETER],
+        responses={200: OpenApiTypes.OBJECT, **_ERRORS},
+        tags=["users"],
+        description="The hedgehog configuration, `{}` when never set.",
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        return Response(target_user(request, uuid).hedgehog_config or {})
+
+    @extend_schema(
+        parameters=[UUID_PARAMETER],
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, **_ERRORS},
+        tags=["users"],
+        description="Merges the sent top-level keys into the configuration; returns all of it.",
+    )
+    def patch(self, request: Request, uuid: str) -> Response:
+        user = target_user(request, uuid)
+        changes = serializers.DictField().run_validation(request.data)
+        return Response(profile.update_hedgehog_config(user=user, changes=changes))

@@ -1,0 +1,57 @@
+"""Gunicorn settings for production: ``gunicorn -c gunicorn.conf.py users_api.wsgi:application``.
+
+Sizing follows the CPUs this process may use; every value can be overridden from the
+environment (or with gunicorn's own command-line flags).
+"""
+
+import os
+
+
+def _cpus() -> int:
+    """CPUs available to this process (a container's cpuset, not the host's core count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+# Bind address: GUNICORN_BIND wins, else HOST:PORT (all interfaces in a container).
+bind = os.environ.get("GUNICORN_BIND") or (
+    f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+)
+
+# Synchronous workers: requests are short and database-bound. (2 x CPUs) + 1 keeps every CPU
+# busy while some workers wait on PostgreSQL; each worker holds its own connection pool
+# (DATABASE_POOL_MAX_SIZE), so size PostgreSQL's max_connections for workers x pool size.
+workers = _int("WEB_CONCURRENCY", 2 * _cpus() + 1)
+threads = _int("GUNICORN_THREADS", 1)
+
+# A request slower than this is killed (the database pool waits at most ~2 s for a connection).
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle workers now and then so a slow leak cannot grow forever; jitter avoids a herd.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Import the application once in the master: a configuration error (no SECRET_KEY) stops the
+# server at start-up with a clear message instead of workers crash-looping. Nothing connects to
+# the database at import time, so forked workers never share a connection.
+preload_app = True
+
+# Trust X-Forwarded-* only from the reverse proxy in front of us.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Heartbeat files on a RAM disk when there is one (Docker's /tmp may be an overlay filesystem).
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's own recommendation; it only holds heartbeat files
+if os.path.isdir(_SHM):
+    worker_tmp_dir = _SHM

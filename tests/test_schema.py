@@ -1,0 +1,54 @@
+"""The OpenAPI schema and its documentation pages, served offline."""
+
+import re
+from pathlib import Path
+
+from django.core.management import call_command
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+def test_the_committed_schema_matches_the_code(tmp_path):
+    generated = tmp_path / "openapi.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(generated))
+    assert generated.read_text() == SNAPSHOT.read_text(), (
+        "The API changed: run `make schema` and commit openapi.yaml."
+    )
+
+
+def test_the_schema_is_served_to_anonymous_callers(api_client, db):
+    response = api_client.get("/api/schema/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert b"/api/users/{uuid}/" in response.content
+
+    as_json = api_client.get("/api/schema/", {"format": "json"})
+    assert as_json.status_code == 200
+    assert as_json.json()["openapi"].startswith("3.")
+
+
+def _static_urls(html: str) -> list[str]:
+    return re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", html)
+
+
+def test_swagger_ui_is_served_with_local_assets_only(api_client, db):
+    response = api_client.get("/api/docs/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "cdn." not in html  # offline: nothing is loaded from a CDN
+    assets = _static_urls(html)
+    assert any("swagger-ui-bundle" in url for url in assets)
+    for url in assets:
+        assert api_client.get(url).status_code == 200, url
+
+
+def test_redoc_is_served_with_local_assets_only(api_client, db):
+    response = api_client.get("/api/redoc/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn." not in html
+    assets = _static_urls(html)
+    assert any("redoc" in url for url in assets)
+    for url in assets:
+        assert api_client.get(url).status_code == 200, url
