@@ -259,7 +259,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ErrorTypeEnum": "users_api.errors.ERROR_TYPES"},
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorTypeEnum": "users_api.errors.ERROR_TYPES",
+        "MembershipLevelEnum": "organizations.models.OrganizationMembership.Level",
+    },
 }
 
 LOGGING = {
