@@ -177,6 +177,11 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Users API <no-reply@example.com>")
+# A failed delivery is retried by the worker after BASE * 2**n seconds (with jitter), capped
+# below Redis' default visibility timeout (1 h) so a waiting retry is not delivered twice.
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=10)
+EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=15.0)
+EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=1800.0)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run inline in the request's process (after commit).
@@ -189,6 +194,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Publishing to an unreachable broker gives up after ~1 s (then the email is sent inline).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_max": 0.2}
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks are fire-and-forget
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Product settings -----------------------------------------------------------------------
 SENSITIVE_ACTION_MAX_AGE = timedelta(seconds=env.int("SENSITIVE_ACTION_MAX_AGE", default=7200))
