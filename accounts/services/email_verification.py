@@ -56,15 +56,21 @@ def send_verification_code(*, user: User) -> None:
     target = target_email(user)
     code = email_codes.generate()
     now = timezone.now()
-    EmailVerificationCode.objects.update_or_create(
-        user=user,
-        defaults={
-            "target_email": target,
-            "code_digest": email_codes.digest(user_id=user.pk, target_email=target, code=code),
-            "attempts": 0,
-            "created_at": now,
-            "expires_at": now + email_codes.TTL,
-        },
+    # One upsert (INSERT ... ON CONFLICT (user) DO UPDATE): no read, no race between requests.
+    EmailVerificationCode.objects.bulk_create(
+        [
+            EmailVerificationCode(
+                user=user,
+                target_email=target,
+                code_digest=email_codes.digest(user_id=user.pk, target_email=target, code=code),
+                attempts=0,
+                created_at=now,
+                expires_at=now + email_codes.TTL,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["target_email", "code_digest", "attempts", "created_at", "expires_at"],
     )
     emails.queue(
         template="verification_code",
