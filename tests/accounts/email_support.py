@@ -105,7 +105,7 @@ def code_in(message: Any) -> str:
 
 
 @contextmanager
-def celery_app(broker_url: str, **conf: Any) -> Iterator[Celery]:
+def celery_app(broker_url: str, queue: str | None = None, **conf: Any) -> Iterator[Celery]:
     """A Celery app configured like ``users_api.celery.app`` but publishing to ``broker_url``.
 
     It becomes the current app, so ``send_templated_email.apply_async`` (a shared task) goes
@@ -116,7 +116,7 @@ def celery_app(broker_url: str, **conf: Any) -> Iterator[Celery]:
     app.conf.update(
         task_always_eager=False,
         broker_url=broker_url,
-        task_default_queue=f"test-emails-{uuid.uuid4().hex[:12]}",
+        task_default_queue=queue or f"test-emails-{uuid.uuid4().hex[:12]}",
         worker_hijack_root_logger=False,
         **conf,
     )

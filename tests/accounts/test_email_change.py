@@ -1,4 +1,4 @@
-"""Email change: staged by the service, confirmed over HTTP, cancelled over HTTP (SPEC §2.10, §2.12).
+"""Email change: staged by the service, confirmed and cancelled over HTTP (SPEC §2.10, §2.12).
 
 ``PATCH /api/users/@me/ {"email": ...}`` calls ``request_email_change``; the HTTP path through it
 is tested with the user resource.
@@ -130,9 +130,7 @@ def test_the_code_sent_before_the_change_no_longer_works(
     assert response.json()["code"] == "invalid_code"
 
 
-def test_an_unverified_user_changing_email_gets_the_new_address_verified(
-    make_user, request_change
-):
+def test_an_unverified_user_changing_email_gets_the_new_address_verified(make_user, request_change):
     user = make_user(email="typo@example.con", is_email_verified=False)
     code = request_change(user, "right@example.com")
 

@@ -33,7 +33,17 @@ def test_pasted_codes_are_normalised_to_ascii_digits(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "12345", "1234567", "12a456", "123 45", "¹²³⁴⁵⁶", "123456" + " " * 100, "12.3456", "0x1234"],
+    [
+        "",
+        "12345",
+        "1234567",
+        "12a456",
+        "123 45",
+        "¹²³⁴⁵⁶",
+        "123456" + " " * 100,
+        "12.3456",
+        "0x1234",
+    ],
 )
 def test_anything_else_is_not_a_code(raw):
     assert email_codes.normalize(raw) is None
