@@ -9,7 +9,7 @@ from accounts import email_codes
 _UUID_HELP = "The `uuid` of the user (as in the user representation)."
 
 
-class EmailVerificationRequestSerializer(serializers.Serializer):
+class RequestEmailVerificationSerializer(serializers.Serializer):
     uuid = serializers.CharField(max_length=200, help_text=_UUID_HELP)
 
 

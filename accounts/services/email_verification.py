@@ -35,7 +35,7 @@ class AlreadyVerifiedError(Exception):
 
 
 class NoPendingEmailChangeError(Exception):
-    pass
+    """There is no staged email change to cancel."""
 
 
 class Verified(enum.Enum):
@@ -127,7 +127,9 @@ def cancel_email_change(*, user: User, meta: RequestMeta | None = None) -> None:
 def verify_email(*, user: User, code: str, meta: RequestMeta | None = None) -> Verified:
     """Check ``code`` (already normalised) and apply what it confirms.
 
-    Raises ``InvalidCodeError``, ``TooManyAttemptsError`` or ``EmailTakenError``.
+    Raises ``InvalidCodeError``, ``TooManyAttemptsError`` or ``EmailTakenError``. Not atomic on
+    purpose: the spent attempt must stay spent when the code is wrong, so do not call this inside
+    a transaction that a refusal rolls back.
     """
     if user.is_email_verified and not user.pending_email:
         return Verified.NOTHING_PENDING

@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 from accounts import login_flow
 from accounts.models import User
 from accounts.serializers.email_verification import (
-    EmailVerificationRequestSerializer,
     EmailVerificationSentSerializer,
     EmailVerifiedSerializer,
+    RequestEmailVerificationSerializer,
     VerifyEmailSerializer,
 )
 from accounts.serializers.users import UserSerializer
@@ -71,8 +71,29 @@ def _active_user(value: str) -> User | None:
     return User.objects.filter(uuid=parsed, is_active=True).first()
 
 
-def _code_error(code: str, message: str) -> serializers.ValidationError:
-    return serializers.ValidationError({"code": [serializers.ErrorDetail(message, code=code)]})
+# The contract's answer to each refusal of ``verify_email``: (attr, code, message).
+_REFUSALS: dict[type[Exception], tuple[str, str, str]] = {
+    email_verification.InvalidCodeError: (
+        "code",
+        "invalid_code",
+        "This code is invalid or has expired.",
+    ),
+    email_verification.TooManyAttemptsError: (
+        "code",
+        "too_many_attempts",
+        "Too many attempts with this code. Request a new one.",
+    ),
+    email_verification.EmailTakenError: (
+        "email",
+        "email_taken",
+        "This email address now belongs to another account.",
+    ),
+}
+
+
+def _refusal(exc: Exception) -> serializers.ValidationError:
+    attr, code, message = _REFUSALS[type(exc)]
+    return serializers.ValidationError({attr: [serializers.ErrorDetail(message, code=code)]})
 
 
 class RequestEmailVerificationView(APIView):
@@ -89,11 +110,11 @@ class RequestEmailVerificationView(APIView):
             "`already_verified` when the email is verified and no change is pending. Throttled "
             "per target user (`email_verification_request`)."
         ),
-        request=EmailVerificationRequestSerializer,
+        request=RequestEmailVerificationSerializer,
         responses={200: EmailVerificationSentSerializer},
     )
     def post(self, request: Request) -> Response:
-        serializer = EmailVerificationRequestSerializer(data=request.data)
+        serializer = RequestEmailVerificationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = _active_user(serializer.validated_data["uuid"])
         if user is not None:
@@ -129,22 +150,14 @@ class VerifyEmailView(APIView):
         serializer = VerifyEmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = _active_user(serializer.validated_data["uuid"])
-        if user is None:
-            raise _code_error("invalid_code", "This code is invalid or has expired.")
         try:
+            if user is None:
+                raise email_verification.InvalidCodeError
             outcome = email_verification.verify_email(
                 user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
             )
-        except email_verification.InvalidCodeError:
-            raise _code_error("invalid_code", "This code is invalid or has expired.") from None
-        except email_verification.TooManyAttemptsError:
-            raise _code_error(
-                "too_many_attempts", "Too many attempts with this code. Request a new one."
-            ) from None
-        except email_verification.EmailTakenError:
-            raise serializers.ValidationError(
-                {"email": [serializers.ErrorDetail("This email is taken.", code="email_taken")]}
-            ) from None
+        except tuple(_REFUSALS) as exc:
+            raise _refusal(exc) from None
         if outcome is email_verification.Verified.NOTHING_PENDING:
             return Response({"success": True, "requires_login": True})
         if user_has_device(user, confirmed=True):
