@@ -226,6 +226,31 @@ class TestBroker:
         [message] = mailoutbox
         assert message.to == ["ada@example.com"]
 
+    def test_a_broker_that_never_answers_cannot_hang_the_request(
+        self, user, request_code, mailoutbox
+    ):
+        with socket.socket() as blackhole:
+            blackhole.bind(("127.0.0.1", 0))
+            blackhole.listen(1)  # accepts the TCP handshake, never replies
+            broker = f"redis://127.0.0.1:{blackhole.getsockname()[1]}/0"
+            with celery_app(broker):
+                started = time.monotonic()
+                response = request_code(user)
+                elapsed = time.monotonic() - started
+
+        assert response.status_code == 200
+        assert elapsed < 8  # the broker's socket timeout, then the email goes inline
+        assert len(mailoutbox) == 1
+
+    def test_broker_and_smtp_both_down_the_request_still_succeeds(
+        self, user, request_code, failing_backend
+    ):
+        with celery_app(f"amqp://guest:guest@127.0.0.1:{free_port()}//"):
+            response = request_code(user)
+
+        assert response.status_code == 200
+        assert failing_backend.calls == 1
+
 
 class TestWorker:
     """A Celery worker in a thread, on Celery's in-memory broker (no service needed).
