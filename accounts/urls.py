@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from accounts.views import onboarding, users
+from accounts.views import email_verification, onboarding, users
 from accounts.views.api_keys import CurrentPersonalAPIKeyView, PersonalAPIKeyViewSet
 from accounts.views.login import LoginView, LogoutView
 from accounts.views.signup import SignupView
@@ -26,6 +26,21 @@ urlpatterns = [
     # Fixed names under users/ (request_email_verification/, verify_email/,
     # cancel_email_change_request/, ...) go HERE, above the detail route: `users/<str:uuid>/`
     # matches any single segment and would swallow them.
+    path(
+        "users/request_email_verification/",
+        email_verification.RequestEmailVerificationView.as_view(),
+        name="request-email-verification",
+    ),
+    path(
+        "users/verify_email/",
+        email_verification.VerifyEmailView.as_view(),
+        name="verify-email",
+    ),
+    path(
+        "users/cancel_email_change_request/",
+        email_verification.CancelEmailChangeRequestView.as_view(),
+        name="cancel-email-change-request",
+    ),
     path("users/<str:uuid>/", users.UserDetailView.as_view(), name="user-detail"),
     path(
         "users/<str:uuid>/hedgehog_config/",

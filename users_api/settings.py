@@ -181,6 +181,11 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Users API <no-reply@example.com>")
+# A failed delivery is retried by the worker after BASE * 2**n seconds (with jitter), capped
+# below Redis' default visibility timeout (1 h) so a waiting retry is not delivered twice.
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=10)
+EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=15.0)
+EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=1800.0)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run inline in the request's process (after commit).
@@ -189,10 +194,22 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    # Redis: without a socket timeout, publishing to a broker that accepts the connection but
+    # never answers blocks the request forever. Above the worker's 1 s BRPOP wait.
+    "socket_timeout": 3,
+    "socket_connect_timeout": 2,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Publishing to an unreachable broker gives up after ~1 s (then the email is sent inline).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_max": 0.2}
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks are fire-and-forget
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # For deployments that run `celery -A users_api beat` next to the worker.
 CELERY_BEAT_SCHEDULE = {
     "prune-stale-push-tokens": {

@@ -1,0 +1,47 @@
+"""Bodies of the email verification endpoints (SPEC §2.11, §2.12)."""
+
+from rest_framework import serializers
+
+from accounts import email_codes
+
+# ``uuid`` is a plain string on purpose: a malformed value is answered like an unknown user
+# (no 400 that would tell the two apart); only absurd lengths are refused.
+_UUID_HELP = "The `uuid` of the user (as in the user representation)."
+
+
+class RequestEmailVerificationSerializer(serializers.Serializer):
+    uuid = serializers.CharField(max_length=200, help_text=_UUID_HELP)
+
+
+class VerifyEmailSerializer(serializers.Serializer):
+    uuid = serializers.CharField(max_length=200, help_text=_UUID_HELP)
+    code = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=(
+            "The 6-digit code from the email. Spaces, hyphens and invisible characters are "
+            "ignored; non-ASCII digits are accepted."
+        ),
+    )
+
+    def validate_code(self, value: str) -> str:
+        code = email_codes.normalize(value)
+        if code is None:
+            raise serializers.ValidationError("Enter the 6-digit code.", code="invalid_input")
+        return code
+
+
+class EmailVerificationSentSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+
+
+class EmailVerifiedSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    requires_2fa = serializers.BooleanField(
+        required=False,
+        help_text="Present (true) when the user must still log in with a second factor.",
+    )
+    requires_login = serializers.BooleanField(
+        required=False,
+        help_text="Present (true) when the email was already verified: no session was created.",
+    )

@@ -1,0 +1,190 @@
+"""Email verification and email-change cancellation (SPEC §2.10-§2.12)."""
+
+import hashlib
+import uuid as uuid_lib
+from collections.abc import Mapping
+
+from django_otp import user_has_device
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import login_flow
+from accounts.models import User
+from accounts.serializers.email_verification import (
+    EmailVerificationSentSerializer,
+    EmailVerifiedSerializer,
+    RequestEmailVerificationSerializer,
+    VerifyEmailSerializer,
+)
+from accounts.serializers.users import UserSerializer
+from accounts.services import email_verification
+from accounts.services.security_events import RequestMeta
+from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.throttling import IPRateThrottle, RateThrottle
+
+
+class TargetUserThrottle(RateThrottle):
+    """Keyed by the ``uuid`` in the body, whether or not such a user exists (no enumeration).
+
+    These throttles guard codes, so they fail closed when the cache is down.
+    """
+
+    fail_closed = True
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        # Parse the body here so malformed JSON is a 400, not a "cache failure" 503.
+        request.data  # noqa: B018
+        return super().allow_request(request, view)
+
+    def key_for(self, request: Request, view: APIView) -> str | None:
+        value = request.data.get("uuid") if isinstance(request.data, Mapping) else None
+        if not isinstance(value, str):
+            return None  # the body is refused by validation anyway
+        try:
+            return str(uuid_lib.UUID(value))  # one counter for every spelling of a uuid
+        except ValueError:
+            return "malformed:" + hashlib.sha256(value[:200].encode()).hexdigest()[:32]
+
+
+class EmailVerificationRequestThrottle(TargetUserThrottle):
+    scope = "email_verification_request"
+
+
+class VerifyEmailUserThrottle(TargetUserThrottle):
+    scope = "verify_email_user"
+
+
+class VerifyEmailIPThrottle(IPRateThrottle):
+    scope = "verify_email_ip"
+    fail_closed = True
+
+
+def _active_user(value: str) -> User | None:
+    try:
+        parsed = uuid_lib.UUID(value)
+    except ValueError:
+        return None
+    return User.objects.filter(uuid=parsed, is_active=True).first()
+
+
+# The contract's answer to each refusal of ``verify_email``: (attr, code, message).
+_REFUSALS: dict[type[Exception], tuple[str, str, str]] = {
+    email_verification.InvalidCodeError: (
+        "code",
+        "invalid_code",
+        "This code is invalid or has expired.",
+    ),
+    email_verification.TooManyAttemptsError: (
+        "code",
+        "too_many_attempts",
+        "Too many attempts with this code. Request a new one.",
+    ),
+    email_verification.EmailTakenError: (
+        "email",
+        "email_taken",
+        "This email address now belongs to another account.",
+    ),
+}
+
+
+def _refusal(exc: Exception) -> serializers.ValidationError:
+    attr, code, message = _REFUSALS[type(exc)]
+    return serializers.ValidationError({attr: [serializers.ErrorDetail(message, code=code)]})
+
+
+class RequestEmailVerificationView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [EmailVerificationRequestThrottle]
+
+    @extend_schema(
+        operation_id="users_request_email_verification",
+        summary="Send a new email verification code",
+        description=(
+            "Sends a 6-digit code, valid 10 minutes, to the pending email address if an email "
+            "change is staged, else to the account email; it replaces any earlier code. An "
+            "unknown or malformed `uuid` gets the same 200 and nothing is sent. 400 "
+            "`already_verified` when the email is verified and no change is pending. Throttled "
+            "per target user (`email_verification_request`)."
+        ),
+        request=RequestEmailVerificationSerializer,
+        responses={200: EmailVerificationSentSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RequestEmailVerificationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _active_user(serializer.validated_data["uuid"])
+        if user is not None:
+            try:
+                email_verification.request_verification(user=user)
+            except email_verification.AlreadyVerifiedError:
+                raise serializers.ValidationError(
+                    "This email address is already verified.", code="already_verified"
+                ) from None
+        return Response({"success": True})
+
+
+class VerifyEmailView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [VerifyEmailUserThrottle, VerifyEmailIPThrottle]
+
+    @extend_schema(
+        operation_id="users_verify_email",
+        summary="Verify an email address with its code",
+        description=(
+            "400 `attr=code`: `invalid_input` (not 6 digits after normalisation; spends no "
+            "attempt), `invalid_code` (unknown user, wrong, expired or superseded code), "
+            "`too_many_attempts` (more than 5 attempts on this code: request a new one). 400 "
+            "`attr=email code=email_taken` when a pending address was taken meanwhile. On "
+            "success: `requires_2fa` without a session for users with two-factor "
+            "authentication, else a new session (cookie and `csrftoken`). An already verified "
+            "user with nothing pending gets `requires_login` and no session."
+        ),
+        request=VerifyEmailSerializer,
+        responses={200: EmailVerifiedSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = VerifyEmailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _active_user(serializer.validated_data["uuid"])
+        try:
+            if user is None:
+                raise email_verification.InvalidCodeError
+            outcome = email_verification.verify_email(
+                user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
+            )
+        except tuple(_REFUSALS) as exc:
+            raise _refusal(exc) from None
+        if outcome is email_verification.Verified.NOTHING_PENDING:
+            return Response({"success": True, "requires_login": True})
+        if user_has_device(user, confirmed=True):
+            return Response({"success": True, "requires_2fa": True})
+        login_flow.start_session(request, user)
+        return Response({"success": True})
+
+
+class CancelEmailChangeRequestView(APIView):
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
+
+    @extend_schema(
+        operation_id="users_cancel_email_change_request",
+        summary="Cancel a pending email change",
+        description=(
+            "Clears `pending_email` and invalidates its code. 400 "
+            "`email_change_request_not_found` when no change is pending. Session only; "
+            "needs a recent re-authentication."
+        ),
+        request=None,
+        responses={200: UserSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        try:
+            email_verification.cancel_email_change(user=request.user, meta=RequestMeta.of(request))
+        except email_verification.NoPendingEmailChangeError:
+            raise serializers.ValidationError(
+                "There is no pending email change.", code="email_change_request_not_found"
+            ) from None
+        return Response(UserSerializer(request.user, context={"request": request}).data)
