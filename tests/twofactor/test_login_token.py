@@ -108,9 +108,10 @@ def test_a_code_accepted_once_is_never_accepted_again(
 
     assert replay.status_code == 401
     assert replay.json()["code"] == "2fa_invalid"
-    assert SecurityEvent.objects.filter(
-        user=user, type=SecurityEvent.Type.TOTP_REPLAY_REFUSED
-    ).count() == 1
+    assert (
+        SecurityEvent.objects.filter(user=user, type=SecurityEvent.Type.TOTP_REPLAY_REFUSED).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
