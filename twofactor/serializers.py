@@ -81,7 +81,9 @@ class TwoFactorSuccessSerializer(serializers.Serializer):
 
 class TwoFactorStatusSerializer(serializers.Serializer):
     is_enabled = serializers.BooleanField()
-    method = serializers.ChoiceField(choices=["TOTP", "passkey"], allow_null=True)
+    # A plain string rather than a choice field: drf-spectacular would name the enum after the
+    # field ("MethodEnum"), a name other apps' serializers could also claim.
+    method = serializers.CharField(allow_null=True, help_text='"TOTP", "passkey" or null.')
     has_totp = serializers.BooleanField()
     has_passkeys = serializers.BooleanField()
     passkeys_enabled_for_2fa = serializers.BooleanField()

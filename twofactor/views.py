@@ -208,6 +208,7 @@ class ReauthenticateView(APIView):
         serializer.is_valid(raise_exception=True)
         user = request.user
         meta = RequestMeta.of(request)
+        password_hash = user.password
         if not user.check_password(serializer.validated_data["password"]):
             security_events.record(
                 type=SecurityEvent.Type.LOGIN_FAILED,
@@ -216,6 +217,9 @@ class ReauthenticateView(APIView):
                 context={"reason": "reauthenticate"},
             )
             raise errors.incorrect_password()
+        if user.password != password_hash:
+            # check_password upgraded the stored hash, which is part of the session auth hash.
+            update_session_auth_hash(request, user)
         if services.has_totp(user):
             token = serializer.validated_data.get("token")
             if not token:

@@ -126,3 +126,19 @@ def test_a_reauthentication_ages_like_a_login(session_client, make_user, clock, 
     client.post(REAUTH, {"password": PASSWORD})
     clock.shift(settings.SENSITIVE_ACTION_MAX_AGE + timedelta(seconds=1))
     assert client.post(DISABLE).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_password_hash_upgrade_keeps_the_session(session_client, make_user, settings):
+    user = make_user()  # hashed with MD5 by the fast-hashing fixture
+    client = session_client(user, fresh=False)
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+
+    assert client.post(REAUTH, {"password": PASSWORD}).status_code == 200
+
+    user.refresh_from_db()
+    assert user.password.startswith("scrypt$")
+    assert client.post(DISABLE).status_code == 200
