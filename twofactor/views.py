@@ -7,7 +7,7 @@ import django_otp
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -52,6 +52,16 @@ TARGET_UUID = OpenApiParameter(
 TAGS = ["two-factor"]
 
 
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(description=f"Error body `{{type, code, detail, attr}}`: {description}")
+
+
+SESSION_ERRORS = {
+    401: _error("`not_authenticated`."),
+    403: _error("`permission_denied`: two-factor routes refuse API keys."),
+}
+
+
 def _raise_unless_accepted(
     verification: services.Verification, invalid: exceptions.APIException
 ) -> None:
@@ -63,7 +73,11 @@ def _raise_unless_accepted(
 
 
 class TwoFactorStartSetupView(APIView):
-    @extend_schema(tags=TAGS, parameters=[CALLER_UUID], responses=TwoFactorSetupSerializer)
+    @extend_schema(
+        tags=TAGS,
+        parameters=[CALLER_UUID],
+        responses={200: TwoFactorSetupSerializer, **SESSION_ERRORS},
+    )
     def get(self, request: Request, uuid: str) -> Response:
         """Start TOTP setup: a new secret, pending in this session for 10 minutes."""
         secret = totp.new_secret()
@@ -86,7 +100,17 @@ class TwoFactorValidateView(APIView):
         tags=TAGS,
         parameters=[CALLER_UUID],
         request=TwoFactorValidateSerializer,
-        responses=TwoFactorSuccessSerializer,
+        responses={
+            200: TwoFactorSuccessSerializer,
+            400: _error(
+                "`attr=token`: `required`, `null` or `invalid_input` (not 6 digits); "
+                "`setup_expired` (no pending secret, or older than 10 minutes); "
+                "`attr=token code=token_invalid` (wrong code)."
+            ),
+            **SESSION_ERRORS,
+            403: _error("API key, or `sensitive_action_required_reauth`."),
+            429: _error("`throttled`: `two_factor_verify` budget (6 per 20 minutes)."),
+        },
     )
     def post(self, request: Request, uuid: str) -> Response:
         """Enable TOTP: check a code against the pending secret (errors `setup_expired`,
@@ -112,8 +136,13 @@ class TwoFactorValidateView(APIView):
 
 
 class TwoFactorStatusView(APIView):
-    @extend_schema(tags=TAGS, parameters=[TARGET_UUID], responses=TwoFactorStatusSerializer)
+    @extend_schema(
+        tags=TAGS,
+        parameters=[TARGET_UUID],
+        responses={200: TwoFactorStatusSerializer, **SESSION_ERRORS, 404: _error("`not_found`.")},
+    )
     def get(self, request: Request, uuid: str) -> Response:
+        """Whether two-factor authentication is on, and how many backup codes are left."""
         user = target_user(request, uuid)
         has_totp = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         body = {
@@ -134,7 +163,15 @@ class TwoFactorBackupCodesView(APIView):
         tags=TAGS,
         parameters=[TARGET_UUID],
         request=None,
-        responses=TwoFactorBackupCodesSerializer,
+        responses={
+            200: TwoFactorBackupCodesSerializer,
+            400: _error("`2fa_not_enabled`."),
+            **SESSION_ERRORS,
+            403: _error(
+                "API key, `sensitive_action_required_reauth`, or a uuid other than the caller's "
+                "(nobody, staff included, can mint another user's codes)."
+            ),
+        },
     )
     def post(self, request: Request, uuid: str) -> Response:
         """Replace the backup codes with ten new ones, returned only here (`2fa_not_enabled`)."""
@@ -150,7 +187,15 @@ class TwoFactorDisableView(APIView):
     permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
 
     @extend_schema(
-        tags=TAGS, parameters=[TARGET_UUID], request=None, responses=TwoFactorSuccessSerializer
+        tags=TAGS,
+        parameters=[TARGET_UUID],
+        request=None,
+        responses={
+            200: TwoFactorSuccessSerializer,
+            **SESSION_ERRORS,
+            403: _error("API key, or `sensitive_action_required_reauth`."),
+            404: _error("`not_found` (staff, unknown uuid)."),
+        },
     )
     def post(self, request: Request, uuid: str) -> Response:
         """Remove the TOTP device and backup codes. Repeat calls succeed."""
@@ -163,7 +208,17 @@ class LoginTokenView(APIView):
     permission_classes = [APIScopePermission]  # anonymous; an API key is refused
     throttle_classes = [LoginTokenThrottle]
 
-    @extend_schema(tags=["auth"], request=LoginTokenSerializer, responses=UserSerializer)
+    @extend_schema(
+        tags=["auth"],
+        request=LoginTokenSerializer,
+        responses={
+            200: UserSerializer,
+            400: _error("`attr=token`: missing, or neither 6 digits nor a backup code."),
+            401: _error("`2fa_expired` (no password step in the last 10 minutes), `2fa_invalid`."),
+            403: _error("`permission_denied`: an API key was sent."),
+            429: _error("`throttled`: back-off after a failure, or 6 attempts per 20 minutes."),
+        },
+    )
     def post(self, request: Request) -> Response:
         """Second login step: a TOTP code or an unused backup code (`2fa_expired`,
         `2fa_invalid`, 429 after repeated failures)."""
@@ -195,7 +250,17 @@ class ReauthenticateView(APIView):
     throttle_classes = [ReauthenticatePasswordThrottle, ReauthenticateTokenThrottle]
 
     @extend_schema(
-        tags=["auth"], request=ReauthenticateSerializer, responses=ReauthenticatedSerializer
+        tags=["auth"],
+        request=ReauthenticateSerializer,
+        responses={
+            200: ReauthenticatedSerializer,
+            400: _error(
+                "`attr=password code=incorrect_password`, `attr=token code=2fa_required`, "
+                "`attr=token code=2fa_invalid`."
+            ),
+            **SESSION_ERRORS,
+            429: _error("`throttled`."),
+        },
     )
     def post(self, request: Request) -> Response:
         """Prove the password again (and a code when 2FA is on) to unlock sensitive actions.
