@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django_otp import user_has_device
 
 from accounts.models import User
 from accounts.services.security_events import RequestMeta
@@ -16,6 +17,12 @@ def disable_two_factor_for(request: HttpRequest, users: "QuerySet[User] | list[U
     """Disable 2FA for ``users`` through the same service as the API; return how many changed."""
     meta = RequestMeta.of(request)
     return sum(services.disable_two_factor(user=user, meta=meta, by=request.user) for user in users)
+
+
+@admin.display(boolean=True, description="2FA")
+def two_factor_enabled(user: User) -> bool:
+    """A ``list_display`` column for a User admin: whether the user has a confirmed device."""
+    return user_has_device(user, confirmed=True)
 
 
 @admin.action(description="Disable two-factor authentication for the selected users")

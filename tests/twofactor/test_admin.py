@@ -1,10 +1,12 @@
 """Staff views of second factors and the optional 2FA requirement for the admin."""
 
 import pytest
+from django.contrib import admin as django_admin
 from django.test import Client
 
-from accounts.models import SecurityEvent
+from accounts.models import SecurityEvent, User
 from tests.conftest import PASSWORD
+from twofactor.admin import disable_two_factor_action, two_factor_enabled
 from twofactor.models import BackupCodeSet, TOTPDevice
 
 DEVICES = "/admin/twofactor/totpdevice/"
@@ -130,3 +132,18 @@ def test_with_admin_require_2fa_an_api_login_with_a_code_opens_the_admin(
     client = password_step_client(superuser)
     assert client.post("/api/login/token/", {"token": authenticator.now()}).status_code == 200
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_user_admin_can_show_and_disable_2fa(superuser, make_user, enable_totp, rf):
+    user = make_user()
+    enable_totp(user)
+    assert two_factor_enabled(user) is True
+
+    request = rf.post("/admin/accounts/user/")
+    request.user = superuser
+    modeladmin = django_admin.ModelAdmin(User, django_admin.site)
+    modeladmin.message_user = lambda *args, **kwargs: None
+    disable_two_factor_action(modeladmin, request, User.objects.filter(pk=user.pk))
+
+    assert two_factor_enabled(user) is False
