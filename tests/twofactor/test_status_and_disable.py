@@ -136,3 +136,12 @@ def test_a_member_cannot_disable_someone_elses_2fa(session_client, make_user, en
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=target).exists()
     assert not BackupCodeSet.objects.exists()
+
+
+@pytest.mark.django_db
+def test_status_query_budget(session_client, make_user, enable_totp, django_assert_max_num_queries):
+    user = make_user()
+    enable_totp(user)
+    client = session_client(user)
+    with django_assert_max_num_queries(6):
+        assert client.get(STATUS).status_code == 200
