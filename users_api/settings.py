@@ -50,7 +50,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "twofactor.apps.TwoFactorAdminConfig",  # django.contrib.admin; ADMIN_REQUIRE_2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -222,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
 SENSITIVE_ACTION_MAX_AGE = timedelta(seconds=env.int("SENSITIVE_ACTION_MAX_AGE", default=7200))
 FRESH_REAUTH_MAX_AGE = timedelta(seconds=env.int("FRESH_REAUTH_MAX_AGE", default=600))
 TOTP_ISSUER = env.str("TOTP_ISSUER", default="Users API")
+# Only staff sessions that passed a second factor may use the admin (twofactor/admin_site.py).
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 PUSH_TOKEN_STALE_DAYS = env.int("PUSH_TOKEN_STALE_DAYS", default=270)
 
 # --- REST framework -------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""Request and response shapes of the two-factor endpoints."""
+
+import re
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from twofactor import backup_codes, totp
+
+_MAX_INPUT = 64  # longer input is refused before any normalisation work
+_WHITESPACE = re.compile(r"\s+")
+
+_CODE_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "example": "123456"},
+        {"type": "integer", "minimum": 0, "maximum": 999999},
+    ]
+}
+
+
+@extend_schema_field(_CODE_SCHEMA)
+class TOTPCodeField(serializers.Field):
+    """Six digits as a string (spaces ignored) or a JSON integer 0-999999 (zero-padded)."""
+
+    default_error_messages = {"invalid": "Enter the 6-digit code from your authenticator app."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, int) and not isinstance(data, bool):
+            if 0 <= data <= 999_999:
+                return f"{data:06d}"
+        elif isinstance(data, str) and len(data) <= _MAX_INPUT:
+            value = self.normalize(data)
+            if value is not None:
+                return value
+        self.fail("invalid")
+        raise AssertionError("unreachable")  # fail() always raises
+
+    def normalize(self, data: str) -> str | None:
+        value = _WHITESPACE.sub("", data)
+        return value if totp.is_code(value) else None
+
+    def to_representation(self, value: str) -> str:
+        return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "example": "123456", "description": "TOTP code or backup code"},
+            {"type": "integer", "minimum": 0, "maximum": 999999},
+        ]
+    }
+)
+class SecondFactorCodeField(TOTPCodeField):
+    """A TOTP code (as above) or a backup code: 8 of ``a-z2-7``, any case, spaces/hyphens ok."""
+
+    default_error_messages = {
+        "invalid": "Enter the 6-digit code from your authenticator app or a backup code."
+    }
+
+    def normalize(self, data: str) -> str | None:
+        value = backup_codes.normalize(data)
+        return value if totp.is_code(value) or backup_codes.is_code(value) else None
+
+
+class TwoFactorSetupSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    secret = serializers.CharField(help_text="Base32 secret (32 characters), for manual entry.")
+    otpauth_uri = serializers.CharField()
+    qr_code_svg = serializers.CharField(help_text="The otpauth URI as an inline SVG QR code.")
+
+
+class TwoFactorValidateSerializer(serializers.Serializer):
+    token = TOTPCodeField()
+
+
+class TwoFactorSuccessSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+
+
+class TwoFactorStatusSerializer(serializers.Serializer):
+    is_enabled = serializers.BooleanField()
+    # A plain string rather than a choice field: drf-spectacular would name the enum after the
+    # field ("MethodEnum"), a name other apps' serializers could also claim.
+    method = serializers.CharField(allow_null=True, help_text='"TOTP", "passkey" or null.')
+    has_totp = serializers.BooleanField()
+    has_passkeys = serializers.BooleanField()
+    passkeys_enabled_for_2fa = serializers.BooleanField()
+    backup_codes_remaining = serializers.IntegerField()
+
+
+class TwoFactorBackupCodesSerializer(serializers.Serializer):
+    backup_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Ten single-use codes, shown only this once."
+    )
+
+
+class LoginTokenSerializer(serializers.Serializer):
+    token = SecondFactorCodeField()
+
+
+class ReauthenticateSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    token = SecondFactorCodeField(
+        required=False,
+        allow_null=True,
+        help_text="Required when the account has two-factor authentication.",
+    )
+
+
+class ReauthenticatedSerializer(serializers.Serializer):
+    fresh_reauth_expires_at = serializers.DateTimeField()
+    sensitive_session_expires_at = serializers.DateTimeField()

@@ -1,0 +1,214 @@
+"""Two-factor use cases: enable, verify a second factor, backup codes, disable, key rotation."""
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import emails
+from accounts.models import SecurityEvent, User
+from accounts.services import security_events, sessions
+from accounts.services.security_events import RequestMeta
+from twofactor import backup_codes, totp
+from twofactor.errors import TwoFactorNotEnabled
+from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
+
+DEVICE_NAME = "Authenticator app"
+
+
+class Result(enum.Enum):
+    ACCEPTED = "accepted"
+    INVALID = "invalid"  # wrong, used, replayed or malformed code
+    THROTTLED = "throttled"  # too many recent failures (exponential back-off)
+    NOT_ENABLED = "not_enabled"  # the user has no TOTP device
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of ``verify_second_factor``; ``device`` marks the session as verified."""
+
+    result: Result
+    device: TOTPDevice | None = None
+    method: str | None = None  # "totp" or "backup_code" when accepted
+    retry_after: timedelta | None = None  # when throttled
+    backup_codes_remaining: int | None = None  # when a backup code was used
+
+    @property
+    def accepted(self) -> bool:
+        return self.result is Result.ACCEPTED
+
+
+def _email_context(user: User) -> dict[str, str]:
+    return {"first_name": user.first_name, "email": user.email}
+
+
+def _lock(user: User) -> None:
+    """Serialise the two-factor writes of one user (enable, regenerate, disable)."""
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+
+
+def has_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def confirm_totp_setup(
+    *, user: User, secret: bytes, code: str, meta: RequestMeta | None = None
+) -> TOTPDevice | None:
+    """Enable TOTP with the pending ``secret`` if ``code`` matches it (±1 step), else None.
+
+    The matched step is stored as ``last_t``, so the code that enabled 2FA cannot also log in.
+    Every session of the user is revoked; the view keeps its own with ``update_session_auth_hash``.
+    """
+    found = totp.match(secret, code)
+    if found is None:
+        return None
+    with transaction.atomic():
+        _lock(user)
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user,
+            name=DEVICE_NAME,
+            key=secret.hex(),
+            confirmed=True,
+            last_t=found.t,
+            drift=found.drift,
+        )
+        sessions.revoke_all_sessions(user=user)
+        security_events.record(type=SecurityEvent.Type.TWO_FACTOR_ENABLED, user=user, meta=meta)
+        emails.queue(template="two_factor_enabled", to=user.email, context=_email_context(user))
+    return device
+
+
+def verify_second_factor(
+    *, user: User, token: str, meta: RequestMeta | None = None
+) -> Verification:
+    """Check a TOTP code or an unused backup code of ``user``: the one place that does it.
+
+    Used by the login second step and by re-authentication. The device row is locked for the
+    whole check, so parallel attempts of one user run one at a time and each sees the failure
+    count and back-off the previous one left; failures are committed (never rolled back).
+    """
+    code = backup_codes.normalize(token)
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is None:
+            return Verification(Result.NOT_ENABLED)
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            return Verification(Result.THROTTLED, retry_after=info["locked_until"] - timezone.now())
+
+        if totp.is_code(code):
+            check = device.check_token(code)
+            if check is TokenCheck.ACCEPTED:
+                return Verification(Result.ACCEPTED, device=device, method="totp")
+            if check is TokenCheck.REPLAYED:
+                security_events.record(
+                    type=SecurityEvent.Type.TOTP_REPLAY_REFUSED, user=user, meta=meta
+                )
+        elif backup_codes.is_code(code):
+            remaining = _use_backup_code(user=user, code=code)
+            if remaining is not None:
+                device.throttle_reset()
+                security_events.record(
+                    type=SecurityEvent.Type.BACKUP_CODE_USED,
+                    user=user,
+                    meta=meta,
+                    context={"remaining": remaining},
+                )
+                emails.queue(
+                    template="backup_code_used",
+                    to=user.email,
+                    context={**_email_context(user), "remaining": remaining},
+                )
+                return Verification(
+                    Result.ACCEPTED,
+                    device=device,
+                    method="backup_code",
+                    backup_codes_remaining=remaining,
+                )
+            device.throttle_increment()
+        else:
+            device.throttle_increment()
+
+        security_events.record(type=SecurityEvent.Type.SECOND_FACTOR_FAILED, user=user, meta=meta)
+        return Verification(Result.INVALID)
+
+
+def _use_backup_code(*, user: User, code: str) -> int | None:
+    """Consume ``code`` if it is one of the user's unused codes; return how many remain."""
+    code_set = BackupCodeSet.objects.filter(user=user).first()
+    if code_set is None:
+        return None
+    # One scrypt computation, then an indexed lookup. The conditional UPDATE is the single-use
+    # guarantee: of two parallel requests with the same code, only one changes a row.
+    used = (
+        BackupCode.objects.unused()
+        .filter(code_set=code_set, digest=code_set.digest(code))
+        .update(used_at=timezone.now())
+    )
+    if used != 1:
+        return None
+    return code_set.codes.unused().count()
+
+
+def regenerate_backup_codes(*, user: User, meta: RequestMeta | None = None) -> list[str]:
+    """Replace the user's backup codes with ten new ones and return them (shown only once)."""
+    if not has_totp(user):
+        raise TwoFactorNotEnabled()
+    codes = backup_codes.generate()
+    salt = backup_codes.new_salt()
+    digests = [backup_codes.digest(code, salt=salt) for code in codes]  # slow: outside the lock
+    with transaction.atomic():
+        _lock(user)
+        if not has_totp(user):  # disabled while we were hashing
+            raise TwoFactorNotEnabled()
+        BackupCodeSet.objects.filter(user=user).delete()
+        code_set = BackupCodeSet.objects.create(user=user, salt=salt)
+        BackupCode.objects.bulk_create(
+            BackupCode(code_set=code_set, digest=digest) for digest in digests
+        )
+        security_events.record(
+            type=SecurityEvent.Type.BACKUP_CODES_REGENERATED, user=user, meta=meta
+        )
+        emails.queue(
+            template="backup_codes_regenerated", to=user.email, context=_email_context(user)
+        )
+    return codes
+
+
+def backup_codes_remaining(user: User) -> int:
+    return BackupCode.objects.unused().filter(code_set__user=user).count()
+
+
+def disable_two_factor(
+    *, user: User, meta: RequestMeta | None = None, by: User | None = None
+) -> bool:
+    """Remove the user's TOTP devices and backup codes; True if anything was removed.
+
+    ``by`` is the staff member acting for the user (admin action, staff API call), if any.
+    Idempotent: a repeat call changes nothing and sends no second email.
+    """
+    with transaction.atomic():
+        _lock(user)
+        devices, _ = TOTPDevice.objects.filter(user=user).delete()
+        code_sets, _ = BackupCodeSet.objects.filter(user=user).delete()
+        if not (devices or code_sets):
+            return False
+        context = {"by_user_id": by.pk} if by is not None and by.pk != user.pk else {}
+        security_events.record(
+            type=SecurityEvent.Type.TWO_FACTOR_DISABLED, user=user, meta=meta, context=context
+        )
+        emails.queue(template="two_factor_disabled", to=user.email, context=_email_context(user))
+    return True
+
+
+def reencrypt_totp_seeds(*, batch_size: int = 500) -> int:
+    """Re-encrypt every seed under the first key of ``FIELD_ENCRYPTION_KEYS`` (key rotation)."""
+    count = 0
+    for device in TOTPDevice.objects.only("pk", "key").iterator(chunk_size=batch_size):
+        # Saving encrypts with the current first key; only the key column is written.
+        device.save(update_fields=["key"])
+        count += 1
+    return count

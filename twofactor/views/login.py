@@ -1,0 +1,138 @@
+"""The login second step and re-authentication (SPEC §2.14): where accounts meets twofactor."""
+
+import django_otp
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import freshness, login_flow
+from accounts.models import SecurityEvent
+from accounts.serializers.users import UserSerializer
+from accounts.services import security_events
+from accounts.services.security_events import RequestMeta
+from twofactor import errors, services
+from twofactor.serializers import (
+    LoginTokenSerializer,
+    ReauthenticatedSerializer,
+    ReauthenticateSerializer,
+)
+from twofactor.throttling import (
+    LoginTokenThrottle,
+    ReauthenticatePasswordThrottle,
+    ReauthenticateTokenThrottle,
+)
+from twofactor.views import SESSION_ERRORS, error_response
+from users_api.permissions import APIScopePermission
+
+
+def _raise_unless_accepted(
+    verification: services.Verification, invalid: exceptions.APIException
+) -> None:
+    if verification.result is services.Result.THROTTLED:
+        wait = verification.retry_after.total_seconds() if verification.retry_after else None
+        raise exceptions.Throttled(wait=wait)
+    if not verification.accepted:
+        raise invalid
+
+
+class LoginTokenView(APIView):
+    permission_classes = [APIScopePermission]  # anonymous; an API key is refused
+    throttle_classes = [LoginTokenThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        request=LoginTokenSerializer,
+        responses={
+            200: UserSerializer,
+            400: error_response("`attr=token`: missing, or neither 6 digits nor a backup code."),
+            401: error_response(
+                "`2fa_expired` (no password step in the last 10 minutes), `2fa_invalid`."
+            ),
+            403: error_response("`permission_denied`: an API key was sent."),
+            429: error_response(
+                "`throttled`: back-off after a failure, or 6 attempts per 20 minutes."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Second login step: a TOTP code or an unused backup code (`2fa_expired`,
+        `2fa_invalid`, 429 after repeated failures)."""
+        serializer = LoginTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = login_flow.pending_password_step(request)
+        if user is None:
+            raise errors.SecondFactorExpired()
+        meta = RequestMeta.of(request)
+        verification = services.verify_second_factor(
+            user=user, token=serializer.validated_data["token"], meta=meta
+        )
+        if verification.result is services.Result.NOT_ENABLED:
+            raise errors.SecondFactorExpired()  # 2FA was turned off meanwhile: log in afresh
+        _raise_unless_accepted(verification, errors.SecondFactorInvalid())
+        login_flow.forget_password_step(request)
+        login_flow.start_session(request, user)
+        django_otp.login(request, verification.device)
+        security_events.record(
+            type=SecurityEvent.Type.LOGIN_SUCCEEDED,
+            user=user,
+            meta=meta,
+            context={"second_factor": verification.method},
+        )
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class ReauthenticateView(APIView):
+    throttle_classes = [ReauthenticatePasswordThrottle, ReauthenticateTokenThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        request=ReauthenticateSerializer,
+        responses={
+            200: ReauthenticatedSerializer,
+            400: error_response(
+                "`attr=password code=incorrect_password`, `attr=token code=2fa_required`, "
+                "`attr=token code=2fa_invalid`."
+            ),
+            **SESSION_ERRORS,
+            429: error_response("`throttled`."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Prove the password again (and a code when 2FA is on) to unlock sensitive actions.
+
+        Errors, all 400 because the session itself stays valid: `attr=password
+        code=incorrect_password`; `attr=token code=2fa_required` (2FA on, no code);
+        `attr=token code=2fa_invalid` (wrong or used code). 429 after repeated failures.
+        """
+        serializer = ReauthenticateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        meta = RequestMeta.of(request)
+        password_hash = user.password
+        if not user.check_password(serializer.validated_data["password"]):
+            security_events.record(
+                type=SecurityEvent.Type.LOGIN_FAILED,
+                user=user,
+                meta=meta,
+                context={"reason": "reauthenticate"},
+            )
+            raise errors.incorrect_password()
+        if user.password != password_hash:
+            # check_password upgraded the stored hash, which is part of the session auth hash.
+            update_session_auth_hash(request, user)
+        if services.has_totp(user):
+            token = serializer.validated_data.get("token")
+            if not token:
+                raise errors.reauth_token_required()
+            verification = services.verify_second_factor(user=user, token=token, meta=meta)
+            _raise_unless_accepted(verification, errors.reauth_token_invalid())
+            django_otp.login(request, verification.device)
+        freshness.stamp(request.session)
+        body = {
+            "fresh_reauth_expires_at": freshness.fresh_expires_at(request.session),
+            "sensitive_session_expires_at": freshness.sensitive_expires_at(request.session),
+        }
+        return Response(ReauthenticatedSerializer(body).data)

@@ -1,0 +1,174 @@
+"""Two-factor setup, validation, status, backup codes and disable (SPEC §2.5-§2.9)."""
+
+import django_otp
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.lookup import target_user
+from accounts.services.security_events import RequestMeta
+from twofactor import errors, pending_setup, services, totp
+from twofactor.models import TOTPDevice
+from twofactor.serializers import (
+    TwoFactorBackupCodesSerializer,
+    TwoFactorSetupSerializer,
+    TwoFactorStatusSerializer,
+    TwoFactorSuccessSerializer,
+    TwoFactorValidateSerializer,
+)
+from twofactor.throttling import TwoFactorVerifyThrottle
+from twofactor.views import SESSION_ERRORS, error_response
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated
+
+CALLER_UUID = OpenApiParameter(
+    "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Ignored: acts on the caller."
+)
+TARGET_UUID = OpenApiParameter(
+    "uuid",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="`@me`, or (staff only) another user's uuid.",
+)
+TAGS = ["two-factor"]
+
+
+class TwoFactorStartSetupView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        parameters=[CALLER_UUID],
+        responses={200: TwoFactorSetupSerializer, **SESSION_ERRORS},
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        """Start TOTP setup: a new secret, pending in this session for 10 minutes."""
+        secret = totp.new_secret()
+        pending_setup.remember(request.session, user_id=request.user.pk, secret=secret)
+        uri = totp.otpauth_uri(secret, issuer=settings.TOTP_ISSUER, account=request.user.email)
+        body = {
+            "success": True,
+            "secret": totp.to_base32(secret),
+            "otpauth_uri": uri,
+            "qr_code_svg": totp.qr_code_svg(uri),
+        }
+        return Response(TwoFactorSetupSerializer(body).data)
+
+
+class TwoFactorValidateView(APIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+    throttle_classes = [TwoFactorVerifyThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[CALLER_UUID],
+        request=TwoFactorValidateSerializer,
+        responses={
+            200: TwoFactorSuccessSerializer,
+            400: error_response(
+                "`attr=token`: `required`, `null` or `invalid_input` (not 6 digits); "
+                "`setup_expired` (no pending secret, or older than 10 minutes); "
+                "`attr=token code=token_invalid` (wrong code)."
+            ),
+            **SESSION_ERRORS,
+            403: error_response("API key, or `sensitive_action_required_reauth`."),
+            429: error_response("`throttled`: `two_factor_verify` budget (6 per 20 minutes)."),
+        },
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        """Enable TOTP: check a code against the pending secret (errors `setup_expired`,
+        `token_invalid`). Other sessions are signed out; this one is marked verified."""
+        serializer = TwoFactorValidateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        secret = pending_setup.pending(request.session, user_id=user.pk)
+        if secret is None:
+            raise errors.SetupExpired()
+        device = services.confirm_totp_setup(
+            user=user,
+            secret=secret,
+            code=serializer.validated_data["token"],
+            meta=RequestMeta.of(request),
+        )
+        if device is None:
+            raise errors.token_invalid()
+        pending_setup.forget(request.session)
+        update_session_auth_hash(request, user)  # keep this session; the others were revoked
+        django_otp.login(request, device)
+        return Response(TwoFactorSuccessSerializer({"success": True}).data)
+
+
+class TwoFactorStatusView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        parameters=[TARGET_UUID],
+        responses={
+            200: TwoFactorStatusSerializer,
+            **SESSION_ERRORS,
+            404: error_response("`not_found`."),
+        },
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        """Whether two-factor authentication is on, and how many backup codes are left."""
+        user = target_user(request, uuid)
+        has_totp = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        body = {
+            "is_enabled": has_totp,
+            "method": "TOTP" if has_totp else None,
+            "has_totp": has_totp,
+            "has_passkeys": False,
+            "passkeys_enabled_for_2fa": user.passkeys_enabled_for_2fa,
+            "backup_codes_remaining": services.backup_codes_remaining(user) if has_totp else 0,
+        }
+        return Response(TwoFactorStatusSerializer(body).data)
+
+
+class TwoFactorBackupCodesView(APIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[TARGET_UUID],
+        request=None,
+        responses={
+            200: TwoFactorBackupCodesSerializer,
+            400: error_response("`2fa_not_enabled`."),
+            **SESSION_ERRORS,
+            403: error_response(
+                "API key, `sensitive_action_required_reauth`, or a uuid other than the caller's "
+                "(nobody, staff included, can mint another user's codes)."
+            ),
+        },
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        """Replace the backup codes with ten new ones, returned only here (`2fa_not_enabled`)."""
+        user = target_user(request, uuid)
+        if user.pk != request.user.pk:
+            # Codes minted for someone else would let the minter pass that user's second factor.
+            raise exceptions.PermissionDenied("Only the account owner can create backup codes.")
+        codes = services.regenerate_backup_codes(user=user, meta=RequestMeta.of(request))
+        return Response(TwoFactorBackupCodesSerializer({"backup_codes": codes}).data)
+
+
+class TwoFactorDisableView(APIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[TARGET_UUID],
+        request=None,
+        responses={
+            200: TwoFactorSuccessSerializer,
+            **SESSION_ERRORS,
+            403: error_response("API key, or `sensitive_action_required_reauth`."),
+            404: error_response("`not_found` (staff, unknown uuid)."),
+        },
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        """Remove the TOTP device and backup codes. Repeat calls succeed."""
+        user = target_user(request, uuid)
+        services.disable_two_factor(user=user, meta=RequestMeta.of(request), by=request.user)
+        return Response(TwoFactorSuccessSerializer({"success": True}).data)
