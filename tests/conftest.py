@@ -156,3 +156,28 @@ def api_key_client(
         return client
 
     return make
+
+
+@pytest.fixture
+def queued_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Emails handed to the task queue after commit: ``{template, to, context, message_id}``.
+
+    Delivery itself is covered by the email tests (real SMTP, real worker); here we only see
+    what would cross the broker, unsealed.
+    """
+    from accounts import emails, tasks
+
+    sent: list[dict[str, Any]] = []
+
+    def record(*, kwargs: dict[str, Any], **_: Any) -> None:
+        sent.append(
+            {
+                "template": kwargs["template"],
+                "to": kwargs["to"],
+                "context": emails.unseal(kwargs["sealed_context"]),
+                "message_id": kwargs["message_id"],
+            }
+        )
+
+    monkeypatch.setattr(tasks.send_templated_email, "apply_async", record)
+    return sent

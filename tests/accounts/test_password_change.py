@@ -1,26 +1,14 @@
 """Changing the password with PATCH /api/users/@me/ (SPEC §2.13)."""
 
-from types import SimpleNamespace
-
 import pytest
 from rest_framework.test import APIClient
 
-from accounts import freshness, tasks
+from accounts import freshness
 from accounts.models import SecurityEvent
 from tests.conftest import PASSWORD
 
 ME = "/api/users/@me/"
 NEW_PASSWORD = "a brand new passphrase 99"
-
-
-@pytest.fixture
-def queued_emails(monkeypatch):
-    """Emails handed to the background task (delivery itself belongs to the email tests)."""
-    sent: list[dict] = []
-    monkeypatch.setattr(
-        tasks, "send_templated_email", SimpleNamespace(delay=lambda **kw: sent.append(kw))
-    )
-    return sent
 
 
 def _logged_in(user):

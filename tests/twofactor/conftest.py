@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import login_flow, tasks
+from accounts import login_flow
 from accounts.models import User
 from twofactor import services, totp
 
@@ -71,8 +71,6 @@ def password_step_client() -> Callable[[User], APIClient]:
 
 
 @pytest.fixture
-def sent_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def sent_emails(queued_emails: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Emails handed to the task queue (after commit): template, to and context of each."""
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(tasks.send_templated_email, "delay", lambda **kwargs: sent.append(kwargs))
-    return sent
+    return queued_emails
