@@ -79,11 +79,6 @@ ROUTES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def caller_client(make_user, make_api_key, session_client, monkeypatch):
     # Sign-up queues a verification code; the matrix is about who may call, not about mail.

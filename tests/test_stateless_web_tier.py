@@ -8,80 +8,22 @@ import http.client
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from tests.conftest import PASSWORD
+from tests.gunicorn_server import running_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 _LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
-
-
-class Server:
-    """A gunicorn process on a free port chosen by the OS (``:0``), found in its log."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "users_api.wsgi", "-b", "127.0.0.1:0", "-w", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.port = self._wait_for_port()
-        self._wait_until_healthy()
-
-    def _read_log(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
-
-    def _wait_for_port(self) -> int:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            match = _LISTENING.search(self._read_log())
-            if match:
-                return int(match.group(1))
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{self._read_log()}")
-
-    def _wait_until_healthy(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/_health/")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server not healthy:\n{self._read_log()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            # By PID (Popen signals exactly this process); SIGINT is gunicorn's quick shutdown.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 class Browser:
@@ -90,7 +32,7 @@ class Browser:
     def __init__(self) -> None:
         self.cookies: dict[str, str] = {}
 
-    def request(self, server: Server, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def request(self, server: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -98,7 +40,7 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method not in ("GET", "HEAD") and "csrftoken" in self.cookies:
             headers["X-CSRFToken"] = self.cookies["csrftoken"]
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn = http.client.HTTPConnection(urlsplit(server).netloc, timeout=10)
         conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
         response = conn.getresponse()
         raw = response.read()
@@ -112,7 +54,7 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def server_pair(django_db_setup: None) -> Iterator[tuple[Server, Server]]:
+def server_pair(django_db_setup: None) -> Iterator[tuple[str, str]]:
     if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         pytest.skip("needs a shared cache: set CACHE_URL=redis://...")
     db = connection.settings_dict
@@ -128,27 +70,36 @@ def server_pair(django_db_setup: None) -> Iterator[tuple[Server, Server]]:
         "THROTTLE_LOGIN_IP": "100/min",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "WEB_CONCURRENCY": "1",
     }
-    started: list[Server] = []
-    try:
-        started.append(Server(env))
-        started.append(Server(env))
-        yield started[0], started[1]
-    finally:
-        for server in started:
-            server.stop()
+    with running_gunicorn(env) as a, running_gunicorn(env) as b:
+        yield a, b
 
 
 @pytest.fixture
-def servers(server_pair: tuple[Server, Server], transactional_db: None) -> tuple[Server, Server]:
+def servers(server_pair: tuple[str, str], transactional_db: None) -> tuple[str, str]:
     """The running pair, with this test's data committed where they can see it."""
     return server_pair
 
 
+@pytest.fixture
+def make_served_user(make_user: Any) -> Any:
+    """A user whose password the servers can check: they hash with the production hasher."""
+
+    def make(**fields: Any) -> Any:
+        user = make_user(**fields)
+        hasher = PBKDF2PasswordHasher()
+        user.password = hasher.encode(PASSWORD, hasher.salt())
+        user.save(update_fields=["password"])
+        return user
+
+    return make
+
+
 @pytest.mark.postgres
-def test_a_session_made_on_one_process_works_on_the_other_until_logout(servers, make_user):
+def test_a_session_made_on_one_process_works_on_the_other_until_logout(servers, make_served_user):
     a, b = servers
-    make_user(email="ada@example.com")
+    make_served_user(email="ada@example.com")
     browser = Browser()
 
     status, body = browser.request(
@@ -171,9 +122,9 @@ def test_a_session_made_on_one_process_works_on_the_other_until_logout(servers, 
 
 
 @pytest.mark.postgres
-def test_the_login_throttle_counts_across_processes(servers, make_user):
+def test_the_login_throttle_counts_across_processes(servers, make_served_user):
     a, b = servers
-    make_user(email="ada@example.com")
+    make_served_user(email="ada@example.com")
     wrong = {"email": "ada@example.com", "password": "wrong password"}
 
     statuses = [Browser().request(server, "POST", "/api/login/", wrong)[0] for server in (a, b, a)]
@@ -185,13 +136,15 @@ def test_the_login_throttle_counts_across_processes(servers, make_user):
 
 
 @pytest.mark.postgres
-def test_a_key_revoked_on_one_process_is_refused_by_the_other(servers, make_user, make_api_key):
+def test_a_key_revoked_on_one_process_is_refused_by_the_other(
+    servers, make_served_user, make_api_key
+):
     a, b = servers
-    user = make_user(email="ada@example.com")
+    user = make_served_user(email="ada@example.com")
     key, value = make_api_key("*", user=user)
 
-    def current(server: Server) -> int:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    def current(server: str) -> int:
+        conn = http.client.HTTPConnection(urlsplit(server).netloc, timeout=10)
         conn.request(
             "GET", "/api/personal_api_keys/@current/", headers={"Authorization": f"Bearer {value}"}
         )

@@ -12,11 +12,6 @@ from accounts.models import PersonalAPIKey
 CURRENT = "/api/personal_api_keys/@current/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(value):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {value}")

@@ -26,11 +26,6 @@ FIELDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def user(make_user):
     return make_user(email="ada@example.com")

@@ -9,11 +9,6 @@ KEYS = "/api/personal_api_keys/"
 NEW_KEY = {"label": "CI", "scopes": ["user:read"]}
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def browser():
     return APIClient(enforce_csrf_checks=True)

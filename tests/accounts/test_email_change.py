@@ -14,11 +14,6 @@ from tests.accounts.email_support import CANCEL_URL, VERIFY_URL, code_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def user(make_user):
     return make_user(email="old@example.com", first_name="Ada")

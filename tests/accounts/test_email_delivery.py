@@ -35,11 +35,6 @@ pytestmark = pytest.mark.django_db
 KNOWN_CODE = "918273"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def user(make_user):
     return make_user(email="ada@example.com", is_email_verified=False, first_name="Ada")

@@ -10,11 +10,6 @@ from tests.accounts.email_support import REQUEST_URL, code_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def request_code(api_client, django_capture_on_commit_callbacks):
     def post(body, **extra):

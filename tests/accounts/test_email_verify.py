@@ -16,11 +16,6 @@ from accounts.services import email_verification
 from tests.accounts.email_support import CANCEL_URL, REQUEST_URL, VERIFY_URL, code_in
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def unverified(make_user):
     return make_user(email="ada@example.com", is_email_verified=False)

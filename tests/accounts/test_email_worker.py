@@ -108,11 +108,6 @@ def worker() -> Iterator[Worker]:
                 client.delete(key)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def request_code(django_capture_on_commit_callbacks):
     def post(user):

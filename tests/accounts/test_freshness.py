@@ -15,13 +15,6 @@ from tests.conftest import PASSWORD
 KEYS = "/api/personal_api_keys/"
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
-pytestmark = pytest.mark.usefixtures("_fast_hasher")
-
-
-@pytest.fixture
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def short_window(settings):

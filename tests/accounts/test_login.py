@@ -15,12 +15,6 @@ URL = "/api/login/"
 REAL_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    """A cheap hasher keeps the suite fast; the timing tests below put PBKDF2 back."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def set_rates(settings, **rates):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

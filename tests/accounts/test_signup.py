@@ -15,11 +15,6 @@ from tests.conftest import PASSWORD
 URL = "/api/signup/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def body(**overrides):
     return {
         "email": "New.Person@Example.COM",

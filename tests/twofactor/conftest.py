@@ -16,12 +16,6 @@ from twofactor import services, totp
 STEP = 30
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """PBKDF2 at production cost is 0.6 s per user here; these tests are not about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def clock(time_machine: Any) -> Any:
     """Time stands still, 10 s into a 30-second TOTP step; ``clock.shift(seconds)`` moves it."""
