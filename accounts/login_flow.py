@@ -19,10 +19,16 @@ PASSWORD_STEP_TTL = timedelta(minutes=10)
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def start_session(request: HttpRequest, user: User) -> None:
-    """Log the user in: a new session key, the password proved now, a fresh CSRF token."""
+def start_session(request: HttpRequest, user: User, *, password_proved: bool = True) -> None:
+    """Log the user in: a new session key, a fresh CSRF token and, if the password was just
+    proved, the freshness stamp (SPEC §1.6).
+
+    A session opened by an emailed code (``verify_email``) proved no password, so it starts
+    without the stamp: sensitive writes ask for ``/api/reauthenticate/`` first.
+    """
     login(request, user, backend=_BACKEND)
-    freshness.stamp(request.session)
+    if password_proved:
+        freshness.stamp(request.session)
     rotate_token(request)  # sets the csrftoken cookie on this response
 
 

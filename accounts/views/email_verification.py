@@ -162,7 +162,7 @@ class VerifyEmailView(APIView):
             return Response({"success": True, "requires_login": True})
         if user_has_device(user, confirmed=True):
             return Response({"success": True, "requires_2fa": True})
-        login_flow.start_session(request, user)
+        login_flow.start_session(request, user, password_proved=False)
         return Response({"success": True})
 
 

@@ -64,10 +64,13 @@ class TestVerifying:
         unverified.refresh_from_db()
         assert unverified.is_email_verified
         assert not EmailVerificationCode.objects.filter(user=unverified).exists()
-        # The new session is a real, fresh one: a fresh-only action answers for this user.
+        # A real session, but an emailed code proves no password: it is not fresh.
+        me = api_client.get("/api/users/@me/")
+        assert me.status_code == 200
+        assert me.json()["sensitive_session_expires_at"] is None
         cancel = api_client.patch(CANCEL_URL)
-        assert cancel.status_code == 400
-        assert cancel.json()["code"] == "email_change_request_not_found"
+        assert cancel.status_code == 403
+        assert cancel.json()["code"] == "sensitive_action_required_reauth"
 
     def test_a_code_works_once(self, unverified, issue_code):
         code = issue_code(unverified)
