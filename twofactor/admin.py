@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django_otp import user_has_device
 
+from accounts.admin import users as accounts_user_admin
 from accounts.models import User
 from accounts.services.security_events import RequestMeta
 from twofactor import services
@@ -94,3 +95,14 @@ class BackupCodeSetAdmin(ReadOnlyAdmin):
     @admin.display(description="Unused", ordering="unused_count")
     def remaining(self, code_set: BackupCodeSet) -> int:
         return code_set.unused_count
+
+
+# The user admin lives in accounts, which must not know about two-factor; extend it from here
+# (accounts' admin registers first: it comes earlier in INSTALLED_APPS).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithTwoFactorAdmin(accounts_user_admin.UserAdmin):
+    list_display = (*accounts_user_admin.UserAdmin.list_display, two_factor_enabled)
+    actions = (*(accounts_user_admin.UserAdmin.actions or ()), disable_two_factor_action)
