@@ -17,6 +17,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import PersonalAPIKey, User
+from organizations.models import Dashboard, OrganizationInvite
 from tests.conftest import PASSWORD
 
 ANON, SESSION, READ, WRITE, ALL = "anonymous", "session", "key:user:read", "key:user:write", "key:*"
@@ -29,6 +30,7 @@ class Context:
     user: User
     key: PersonalAPIKey  # a key of ``user`` that the route may act on
     caller: str
+    extra: dict[str, Any] = field(default_factory=dict)  # placeholders made by a route's setup
 
 
 @dataclass
@@ -55,7 +57,23 @@ def _login_body(ctx: Context) -> dict[str, Any]:
     return {"email": ctx.user.email, "password": PASSWORD}
 
 
+def _scene_body(ctx: Context) -> dict[str, Any]:
+    dashboard = Dashboard.objects.create(team=ctx.user.current_team, name="Pinned")
+    return {"scene": "insights", "dashboard": dashboard.pk}
+
+
+def _invite_for_caller(ctx: Context) -> None:
+    invite = OrganizationInvite.objects.create(
+        organization=ctx.user.current_organization, target_email=ctx.user.email
+    )
+    ctx.extra["invite"] = invite.pk
+
+
 SESSION_ONLY = expect(401, 200, 403, 403, 403)
+READ_SCOPE = expect(401, 200, 200, 200, 200)
+WRITE_SCOPE = expect(401, 200, 403, 200, 200)
+# Session-only actions whose session answer is a 4xx for this caller's state.
+SESSION_ONLY_400 = expect(401, 400, 403, 403, 403)
 
 ROUTES = [
     # Sign-up, login, logout (SPEC §2.14): anonymous; keys are refused, they declare no scope.
@@ -76,6 +94,73 @@ ROUTES = [
     Route("POST", "/api/personal_api_keys/{key_id}/roll/", SESSION_ONLY),
     Route("DELETE", "/api/personal_api_keys/{key_id}/", expect(401, 204, 403, 403, 403)),
     Route("GET", "/api/personal_api_keys/@current/", expect(401, 404, 200, 200, 200)),
+    # The user resource (SPEC §1.5, §2.13).
+    Route("GET", "/api/users/", READ_SCOPE),
+    Route("GET", "/api/users/{me}/", READ_SCOPE),
+    Route("GET", "/api/users/{uuid}/", expect(401, 403, 403, 403, 403)),
+    Route("PATCH", "/api/users/{me}/", WRITE_SCOPE, {"first_name": "Renamed"}),
+    Route("PUT", "/api/users/{me}/", WRITE_SCOPE, {"first_name": "Renamed"}),
+    # A key never changes the password (403); a session is told what is wrong with the body.
+    Route("PATCH", "/api/users/{me}/", expect(401, 400, 403, 403, 403), {"password": "x"}),
+    Route("DELETE", "/api/users/{me}/", expect(401, 409, 403, 403, 403)),
+    Route("GET", "/api/users/{me}/hedgehog_config/", READ_SCOPE),
+    Route("PATCH", "/api/users/{me}/hedgehog_config/", WRITE_SCOPE, {"color": "blue"}),
+    # Onboarding and scenes (SPEC §2.1, §2.4).
+    Route("POST", "/api/users/{me}/onboarding/skip/", SESSION_ONLY, {"reason": "later"}),
+    Route("POST", "/api/users/{me}/scene_personalisation/", SESSION_ONLY, _scene_body),
+    Route(
+        "POST",
+        "/api/organizations/{org}/invites/delegate/",
+        expect(401, 201, 403, 403, 403),
+        {"target_email": "teammate@example.com"},
+    ),
+    Route("POST", "/api/invites/{invite}/accept/", SESSION_ONLY, setup=_invite_for_caller),
+    Route(
+        "DELETE",
+        "/api/organizations/{org}/invites/{invite}/",
+        expect(401, 204, 403, 403, 403),
+        setup=_invite_for_caller,
+    ),
+    # Push tokens (SPEC §2.2, §2.3).
+    Route(
+        "POST",
+        "/api/users/{me}/push_tokens/",
+        WRITE_SCOPE,
+        lambda ctx: {"token": f"device-{ctx.caller}", "platform": "ios"},
+    ),
+    Route(
+        "POST",
+        "/api/users/{me}/push_tokens/unregister/",
+        expect(401, 204, 403, 204, 204),
+        {"token": "device"},
+    ),
+    # Two-factor (SPEC §2.5-§2.9): session only.
+    Route("GET", "/api/users/{me}/two_factor_start_setup/", SESSION_ONLY),
+    Route("GET", "/api/users/{me}/start_2fa_setup/", SESSION_ONLY),
+    Route("POST", "/api/users/{me}/two_factor_validate/", SESSION_ONLY_400, {"token": "123456"}),
+    Route("POST", "/api/users/{me}/validate_2fa/", SESSION_ONLY_400, {"token": "123456"}),
+    Route("GET", "/api/users/{me}/two_factor_status/", SESSION_ONLY),
+    Route("POST", "/api/users/{me}/two_factor_backup_codes/", SESSION_ONLY_400),
+    Route("POST", "/api/users/{me}/two_factor_disable/", SESSION_ONLY),
+    Route("POST", "/api/login/token/", expect(401, 401, 403, 403, 403), {"token": "123456"}),
+    Route("POST", "/api/reauthenticate/", SESSION_ONLY, {"password": PASSWORD}),
+    # Email verification and change (SPEC §2.10-§2.12): anonymous allowed, keys refused.
+    Route("PATCH", "/api/users/cancel_email_change_request/", SESSION_ONLY_400),
+    Route(
+        "POST",
+        "/api/users/request_email_verification/",
+        expect(400, 400, 403, 403, 403),
+        lambda ctx: {"uuid": str(ctx.user.uuid)},
+    ),
+    Route(
+        "POST",
+        "/api/users/verify_email/",
+        expect(200, 200, 403, 403, 403),
+        lambda ctx: {"uuid": str(ctx.user.uuid), "code": "123456"},
+    ),
+    # Docs and probes are public.
+    Route("GET", "/api/schema/", expect(200, 200, 200, 200, 200)),
+    Route("GET", "/_health/", expect(200, 200, 200, 200, 200)),
 ]
 
 
@@ -108,7 +193,13 @@ def test_route_answers_each_caller_as_the_contract_says(caller_client, route, ca
     client, ctx = caller_client(caller)
     if route.setup:
         route.setup(ctx)
-    path = route.path.format(me="@me", uuid=ctx.user.uuid, key_id=ctx.key.pk)
+    path = route.path.format(
+        me="@me",
+        uuid=ctx.user.uuid,
+        key_id=ctx.key.pk,
+        org=ctx.user.current_organization_id,
+        **ctx.extra,
+    )
     body = route.body(ctx) if callable(route.body) else route.body
 
     response = getattr(client, route.method.lower())(path, body, format="json")

@@ -23,7 +23,7 @@ from accounts.serializers.email_verification import (
 from accounts.serializers.users import UserSerializer
 from accounts.services import email_verification
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
 from users_api.throttling import IPRateThrottle, RateThrottle
 
 
@@ -97,7 +97,7 @@ def _refusal(exc: Exception) -> serializers.ValidationError:
 
 
 class RequestEmailVerificationView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, APIScopePermission]  # anonymous; an API key is refused
     throttle_classes = [EmailVerificationRequestThrottle]
 
     @extend_schema(
@@ -128,7 +128,7 @@ class RequestEmailVerificationView(APIView):
 
 
 class VerifyEmailView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, APIScopePermission]  # anonymous; an API key is refused
     throttle_classes = [VerifyEmailUserThrottle, VerifyEmailIPThrottle]
 
     @extend_schema(
