@@ -255,7 +255,8 @@ class TestWorker:
     """
 
     @pytest.fixture(scope="class")
-    def worker(self):
+    @classmethod
+    def worker(cls):
         with (
             celery_app("memory://", broker_transport_options={"polling_interval": 0.05}) as app,
             start_worker(app, perform_ping_check=False, shutdown_timeout=10),
