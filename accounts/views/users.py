@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, permissions, serializers
+from rest_framework import exceptions, generics, permissions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts import freshness
 from accounts.lookup import target_user
 from accounts.models import User
+from accounts.serializers.fields import JSONObjectField
 from accounts.serializers.profile import UserUpdateSerializer
 from accounts.serializers.users import (
     USERS_WITH_2FA,
@@ -247,5 +248,5 @@ class HedgehogConfigView(APIView):
     )
     def patch(self, request: Request, uuid: str) -> Response:
         user = target_user(request, uuid)
-        changes = serializers.DictField().run_validation(request.data)
+        changes = JSONObjectField().run_validation(request.data)
         return Response(profile.update_hedgehog_config(user=user, changes=changes))
