@@ -8,7 +8,6 @@ from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -111,13 +110,8 @@ class PasswordChangeThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class UserPagination(LimitOffsetPagination):
-    max_limit = 1000
-
-
 class UserListView(generics.GenericAPIView):
     required_scopes = {"get": ["user:read"], "head": ["user:read"]}
-    pagination_class = UserPagination
     serializer_class = UserSerializer
 
     @extend_schema(
