@@ -262,6 +262,10 @@ REST_FRAMEWORK = {
         "signup": env.str("THROTTLE_SIGNUP", default="20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Reverse proxies in front that append to X-Forwarded-For. DRF's default (None) would take
+    # the whole client-supplied header as the address, so a client could pick a fresh IP-keyed
+    # throttle bucket per request; 0 uses the peer address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {
