@@ -290,6 +290,19 @@ def test_logout_only_ends_its_own_session(make_user):
     assert phone.get("/api/personal_api_keys/").status_code == 200
 
 
+def test_a_lone_surrogate_in_the_email_is_a_400_not_a_cache_outage(api_client, db):
+    # The email throttle hashes the address; "\ud800" has no UTF-8 form, and the throttle's
+    # cache-failure handler used to turn that into a 503.
+    raw = '{"email": "\\ud800@example.com", "password": "x"}'
+    response = api_client.post(URL, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["attr"]) == (
+        "surrogate_characters_not_allowed",
+        "email",
+    )
+
+
 @pytest.mark.parametrize("forwarded", ["garbage", "203.0.113.7, 198.51.100.1", "x" * 300])
 def test_a_failed_login_with_any_x_forwarded_for_is_a_401(api_client, make_user, forwarded):
     # The security event stores an IP; a client-written X-Forwarded-For is not always one.
