@@ -2,16 +2,17 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from users_api.health import HealthView, ReadyView
+from users_api.schema_view import SchemaView
 
 urlpatterns = [
     path("api/", include("accounts.urls")),
     path("api/", include("organizations.urls")),
     path("api/", include("twofactor.urls")),
     path("api/", include("pushtokens.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("_health/", HealthView.as_view(), name="health"),
