@@ -37,6 +37,19 @@ def test_a_version_parameter_is_ignored(api_client, db, version):
     assert response.json()["info"]["version"] == "1.0.0"
 
 
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_errors_of_the_documentation_are_json(api_client, db, url):
+    # These views render YAML or HTML; their errors used to as well ("401 Unauthorized").
+    refused = api_client.get(url, HTTP_AUTHORIZATION="Bearer phx_not_a_key")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["code"] == "authentication_failed"
+    assert set(refused.json()) == {"type", "code", "detail", "attr"}
+    wrong_method = api_client.post(url)
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
+
+
 def _static_urls(html: str) -> list[str]:
     return re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", html)
 
