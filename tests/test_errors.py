@@ -181,3 +181,11 @@ def test_503_when_the_database_is_unreachable():
         assert int(reply.headers["Retry-After"]) > 0
     # The pool gives up after ~2 s (DATABASE_POOL_TIMEOUT), not after a TCP timeout.
     assert elapsed < 6, f"took {elapsed:.1f}s"
+
+
+def test_400_a_message_echoing_a_lone_surrogate_is_still_json(make_user, session_client):
+    # The choice error repeats the value; UTF-8 cannot encode "\ud800", so it comes back escaped.
+    raw = '{"toolbar_mode": "\\ud800"}'
+    response = session_client(make_user()).patch(ME, raw, content_type="application/json")
+    body = _expect(response, 400, "validation_error", "invalid_choice", "toolbar_mode")
+    assert "\\ud800" in body["detail"]

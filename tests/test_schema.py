@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "openapi.yaml"
@@ -25,6 +26,28 @@ def test_the_schema_is_served_to_anonymous_callers(api_client, db):
     as_json = api_client.get("/api/schema/", {"format": "json"})
     assert as_json.status_code == 200
     assert as_json.json()["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize("version", ["\x00", "a\nb", "<2>"])
+def test_a_version_parameter_is_ignored(api_client, db, version):
+    # It went into Content-Disposition: a control character there was an HTML 500 from gunicorn.
+    response = api_client.get("/api/schema/", {"format": "json", "version": version})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'inline; filename="Users API.json"'
+    assert response.json()["info"]["version"] == "1.0.0"
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_errors_of_the_documentation_are_json(api_client, db, url):
+    # These views render YAML or HTML; their errors used to as well ("401 Unauthorized").
+    refused = api_client.get(url, HTTP_AUTHORIZATION="Bearer phx_not_a_key")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["code"] == "authentication_failed"
+    assert set(refused.json()) == {"type", "code", "detail", "attr"}
+    wrong_method = api_client.post(url)
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
 
 
 def _static_urls(html: str) -> list[str]:

@@ -81,10 +81,24 @@ def error_type_for(status_code: int) -> str:
     return _TYPE_BY_STATUS.get(status_code, "server_error")
 
 
+def _encodable(text: str) -> str:
+    """Escape lone surrogates, which UTF-8 cannot encode.
+
+    A message or a field path may echo a JSON ``"\\ud800"`` escape from the request; left as is,
+    rendering the error body would fail with a 500.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict:
     if code == "invalid":
         code = "invalid_input"
-    return {"type": error_type_for(status_code), "code": code, "detail": str(detail), "attr": attr}
+    return {
+        "type": error_type_for(status_code),
+        "code": code,
+        "detail": _encodable(str(detail)),
+        "attr": None if attr is None else _encodable(attr),
+    }
 
 
 def first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str | None]:

@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "users_api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "users_api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "users_api.schema.AutoSchema",
@@ -262,6 +262,10 @@ REST_FRAMEWORK = {
         "signup": env.str("THROTTLE_SIGNUP", default="20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Reverse proxies in front that append to X-Forwarded-For. DRF's default (None) would take
+    # the whole client-supplied header as the address, so a client could pick a fresh IP-keyed
+    # throttle bucket per request; 0 uses the peer address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -9,6 +9,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+import redis.exceptions
 from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
+
+# What an unreachable cache raises (socket errors are OSError). Anything else is a bug and must
+# not pass for an outage: a 503 tells the client to retry the same request forever.
+CACHE_UNAVAILABLE = (OSError, redis.exceptions.RedisError)
 
 _UNITS = {
     "s": 1,
@@ -72,7 +77,7 @@ class RateThrottle(throttling.SimpleRateThrottle):
     def allow_request(self, request: Request, view: "APIView") -> bool:
         try:
             return super().allow_request(request, view)
-        except Exception as exc:
+        except CACHE_UNAVAILABLE as exc:
             if self.fail_closed:
                 logger.warning("throttle %s: cache unavailable, refusing", self.scope)
                 raise ServiceUnavailable() from exc

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from users_api.docs import RedocView, SchemaView, SwaggerView
 from users_api.health import HealthView, ReadyView
 
 urlpatterns = [
@@ -11,9 +11,9 @@ urlpatterns = [
     path("api/", include("organizations.urls")),
     path("api/", include("twofactor.urls")),
     path("api/", include("pushtokens.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("_health/", HealthView.as_view(), name="health"),
     path("_ready/", ReadyView.as_view(), name="ready"),
     path("admin/", admin.site.urls),

@@ -12,10 +12,11 @@ from rest_framework.fields import get_error_detail
 
 from accounts import notifications
 from accounts.models import User
+from accounts.serializers.fields import JSONObjectField
 from organizations.models import Organization, Team
 
 
-class NotificationSettingsField(serializers.DictField):
+class NotificationSettingsField(JSONObjectField):
     """Only known keys, each with its default's JSON type (per-project maps hold booleans)."""
 
     default_error_messages = {
@@ -96,12 +97,12 @@ class UserUpdateSerializer(serializers.Serializer):
         style={"input_type": "password"},
         help_text="Required with `password` when the account has a usable password.",
     )
-    events_column_config = serializers.DictField(required=False)
-    has_seen_product_intro_for = serializers.DictField(required=False, allow_null=True)
+    events_column_config = JSONObjectField(required=False)
+    has_seen_product_intro_for = JSONObjectField(required=False, allow_null=True)
     theme_mode = serializers.ChoiceField(
         choices=User.ThemeMode.choices, required=False, allow_null=True
     )
-    hedgehog_config = serializers.DictField(
+    hedgehog_config = JSONObjectField(
         required=False, allow_null=True, help_text="Replaces the whole configuration."
     )
     allow_sidebar_suggestions = serializers.BooleanField(required=False, allow_null=True)

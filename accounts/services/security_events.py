@@ -1,5 +1,6 @@
 """Record security events (SPEC §3). Context is small JSON and never holds a secret."""
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,15 @@ class RequestMeta:
     def of(cls, request: Request) -> "RequestMeta":
         # DRF's get_ident honours NUM_PROXIES for X-Forwarded-For, like the throttles do.
         ip = BaseThrottle().get_ident(request) or None
-        return cls(ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
+        return cls(ip=_valid_ip(ip), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
+
+
+def _valid_ip(value: str | None) -> str | None:
+    """The address, or None: ``X-Forwarded-For`` is client-controlled text, not always an IP."""
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
 
 
 def record(

@@ -47,7 +47,9 @@ class TargetUserThrottle(RateThrottle):
         try:
             return str(uuid_lib.UUID(value))  # one counter for every spelling of a uuid
         except ValueError:
-            return "malformed:" + hashlib.sha256(value[:200].encode()).hexdigest()[:32]
+            # surrogatepass: a lone surrogate ("\ud800") has no UTF-8 form, yet is malformed too.
+            digest = hashlib.sha256(value[:200].encode("utf-8", "surrogatepass")).hexdigest()
+            return "malformed:" + digest[:32]
 
 
 class EmailVerificationRequestThrottle(TargetUserThrottle):

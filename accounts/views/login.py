@@ -37,7 +37,9 @@ class LoginEmailThrottle(RateThrottle):
         email = data.get("email") if isinstance(data, Mapping) else None
         if not isinstance(email, str) or not email.strip():
             return None  # the serializer refuses the request; the IP throttle counted it
-        return hashlib.sha256(UserManager.normalize_email(email).encode()).hexdigest()
+        # surrogatepass: a lone surrogate ("\ud800") has no UTF-8 form; the serializer refuses it.
+        normalized = UserManager.normalize_email(email).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(normalized).hexdigest()
 
 
 class LoginView(APIView):

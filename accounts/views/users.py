@@ -7,8 +7,7 @@ from django.conf import settings
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, permissions, serializers
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework import exceptions, generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import freshness
 from accounts.lookup import target_user
 from accounts.models import User
+from accounts.serializers.fields import JSONObjectField
 from accounts.serializers.profile import UserUpdateSerializer
 from accounts.serializers.users import (
     USERS_WITH_2FA,
@@ -110,13 +110,8 @@ class PasswordChangeThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class UserPagination(LimitOffsetPagination):
-    max_limit = 1000
-
-
 class UserListView(generics.GenericAPIView):
     required_scopes = {"get": ["user:read"], "head": ["user:read"]}
-    pagination_class = UserPagination
     serializer_class = UserSerializer
 
     @extend_schema(
@@ -247,5 +242,5 @@ class HedgehogConfigView(APIView):
     )
     def patch(self, request: Request, uuid: str) -> Response:
         user = target_user(request, uuid)
-        changes = serializers.DictField().run_validation(request.data)
+        changes = JSONObjectField().run_validation(request.data)
         return Response(profile.update_hedgehog_config(user=user, changes=changes))

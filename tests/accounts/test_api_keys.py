@@ -349,3 +349,15 @@ def test_list_costs_a_fixed_number_of_queries(
         response = client.get(URL)
 
     assert response.json()["count"] == 5
+
+
+@pytest.mark.parametrize("limit", ["99999999999999999999", "1000000"])
+def test_a_huge_page_size_is_capped(client, make_api_key, user, limit):
+    # Unbounded, the LIMIT overflowed the database's integer (a 500).
+    make_api_key("user:read", user=user)
+    response = client.get(URL, {"limit": limit, "offset": "99999999999999999999"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    response = client.get(URL, {"limit": limit})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1

@@ -129,6 +129,19 @@ def test_malformed_json_is_a_parse_error_not_a_server_error(api_client):
     assert response.json()["code"] == "parse_error"
 
 
+def test_a_lone_surrogate_in_the_uuid_is_a_400_not_a_cache_outage(api_client):
+    # The throttle hashes the malformed uuid; "\ud800" has no UTF-8 form and used to pass for
+    # an unreachable cache (503).
+    raw = '{"uuid": "\\ud800"}'
+    response = api_client.post(REQUEST_URL, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["attr"]) == (
+        "surrogate_characters_not_allowed",
+        "uuid",
+    )
+
+
 def test_requests_are_throttled_per_target_user(make_user, request_code, mailoutbox):
     user = make_user(is_email_verified=False)
     other = make_user(is_email_verified=False)

@@ -379,6 +379,16 @@ class TestBodies:
         assert response.status_code == 400
         assert response.json()["code"] == "parse_error"
 
+    def test_a_lone_surrogate_in_the_uuid_is_a_400_not_a_cache_outage(self, api_client):
+        raw = '{"uuid": "\\ud800", "code": "123456"}'
+        response = api_client.post(VERIFY_URL, raw, content_type="application/json")
+
+        assert response.status_code == 400
+        assert (response.json()["code"], response.json()["attr"]) == (
+            "surrogate_characters_not_allowed",
+            "uuid",
+        )
+
     def test_form_bodies_are_accepted(self, unverified, issue_code, api_client):
         code = issue_code(unverified)
 

@@ -59,3 +59,31 @@ def test_non_staff_get_403_for_a_uuid(make_user, session_client):
 
 def test_anonymous_callers_get_401(api_client, db):
     assert api_client.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ('{"color": "\\u0000"}', "null_characters_not_allowed"),
+        ('{"accessories": [{"\\u0000": 1}]}', "null_characters_not_allowed"),
+        ('{"color": "\\ud800"}', "surrogate_characters_not_allowed"),
+        ('{"\\udc00": true}', "surrogate_characters_not_allowed"),
+    ],
+)
+def test_values_that_cannot_be_stored_are_a_400(make_user, session_client, raw, code):
+    user = make_user(hedgehog_config={"enabled": True})
+
+    response = session_client(user).patch(URL, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    user.refresh_from_db()
+    assert user.hedgehog_config == {"enabled": True}
+
+
+def test_a_form_body_with_a_nul_is_a_400(make_user, session_client):
+    response = session_client(make_user()).patch(
+        URL, "color=%00", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "null_characters_not_allowed"

@@ -288,3 +288,60 @@ def test_logout_only_ends_its_own_session(make_user):
 
     assert laptop.get("/api/personal_api_keys/").status_code == 401
     assert phone.get("/api/personal_api_keys/").status_code == 200
+
+
+def test_a_lone_surrogate_in_the_email_is_a_400_not_a_cache_outage(api_client, db):
+    # The email throttle hashes the address; "\ud800" has no UTF-8 form, and the throttle's
+    # cache-failure handler used to turn that into a 503.
+    raw = '{"email": "\\ud800@example.com", "password": "x"}'
+    response = api_client.post(URL, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["attr"]) == (
+        "surrogate_characters_not_allowed",
+        "email",
+    )
+
+
+@pytest.mark.parametrize("forwarded", ["garbage", "203.0.113.7, 198.51.100.1", "x" * 300])
+def test_a_failed_login_with_any_x_forwarded_for_is_a_401(api_client, make_user, forwarded):
+    # The security event stores an IP; a client-written X-Forwarded-For is not always one.
+    make_user(email="ada@example.com")
+
+    response = api_client.post(
+        URL,
+        {"email": "ada@example.com", "password": "wrong"},
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+    event = SecurityEvent.objects.get(type=SecurityEvent.Type.LOGIN_FAILED)
+    assert event.ip == "10.1.2.3"
+
+
+def test_a_client_cannot_escape_the_ip_throttle_with_x_forwarded_for(make_user, settings):
+    set_rates(settings, login_email="100/min", login_ip="3/min")
+    for n in range(3):
+        response = APIClient(HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").post(
+            URL, {"email": f"u{n}@example.com", "password": "x"}
+        )
+        assert response.status_code == 401
+
+    spoofed = APIClient(HTTP_X_FORWARDED_FOR="203.0.113.99").post(
+        URL, {"email": "u9@example.com", "password": "x"}
+    )
+
+    assert spoofed.status_code == 429
+
+
+def test_behind_a_proxy_the_address_it_appended_is_the_client(make_user, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    make_user(email="ada@example.com")
+
+    APIClient(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7").post(
+        URL, {"email": "ada@example.com", "password": "wrong"}
+    )
+
+    assert SecurityEvent.objects.get(type=SecurityEvent.Type.LOGIN_FAILED).ip == "203.0.113.7"

@@ -152,3 +152,51 @@ def test_hedgehog_config_refuses_huge_bodies_and_bad_json(make_user, session_cli
     _assert_error(client.patch(url, {"x": "y" * 70_000}, format="json"), 413)
     _assert_error(client.patch(url, "{not json", content_type="application/json"), 400)
     _assert_error(client.patch(url, json.dumps({"a": 1}), content_type="text/plain"), 415)
+
+
+@pytest.mark.parametrize(
+    "field", ["events_column_config", "has_seen_product_intro_for", "hedgehog_config"]
+)
+@pytest.mark.parametrize(
+    ("raw_value", "code"),
+    [
+        ('{"a": "x\\u0000y"}', "null_characters_not_allowed"),
+        ('{"a\\u0000": 1}', "null_characters_not_allowed"),
+        ('{"a": [{"b": ["\\u0000"]}]}', "null_characters_not_allowed"),
+        ('{"a": "\\ud800"}', "surrogate_characters_not_allowed"),
+        ('{"\\udc00": 1}', "surrogate_characters_not_allowed"),
+        ('{"a": {"b": ["\\ud800"]}}', "surrogate_characters_not_allowed"),
+    ],
+)
+def test_json_fields_refuse_what_cannot_be_stored(
+    make_user, session_client, field, raw_value, code
+):
+    # PostgreSQL's jsonb has no \u0000 and UTF-8 no lone surrogate: both were a 500 on save.
+    user = make_user()
+    raw = '{"%s": %s}' % (field, raw_value)  # noqa: UP031 - raw JSON, escapes kept as sent
+
+    response = session_client(user).patch(ME, raw, content_type="application/json")
+
+    _assert_error(response, 400)
+    assert (response.json()["code"], response.json()["attr"]) == (code, field)
+    before = getattr(user, field)
+    user.refresh_from_db()
+    assert getattr(user, field) == before
+
+
+def test_notification_settings_refuse_a_nul_in_a_per_project_key(make_user, session_client):
+    raw = '{"notification_settings": {"project_weekly_digest_disabled": {"1\\u0000": true}}}'
+    response = session_client(make_user()).patch(ME, raw, content_type="application/json")
+    _assert_error(response, 400)
+    assert (response.json()["code"], response.json()["attr"]) == (
+        "null_characters_not_allowed",
+        "notification_settings",
+    )
+
+
+@pytest.mark.parametrize("field", ["toolbar_mode", "theme_mode", "shortcut_position"])
+def test_a_lone_surrogate_in_a_choice_is_a_400(make_user, session_client, field):
+    raw = '{"%s": "\\ud800"}' % field  # noqa: UP031 - raw JSON, the escape kept as sent
+    response = session_client(make_user()).patch(ME, raw, content_type="application/json")
+    _assert_error(response, 400)
+    assert (response.json()["code"], response.json()["attr"]) == ("invalid_choice", field)

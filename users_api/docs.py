@@ -1,0 +1,48 @@
+"""The OpenAPI document and its two HTML viewers, with errors in the contract's JSON."""
+
+from typing import Any
+
+from django.http import HttpResponseBase
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+
+class JSONErrorsMixin:
+    """Render errors as JSON even where the view's renderers are HTML or YAML (SPEC §1.2).
+
+    Without it a bad API key on ``/api/docs/`` answered ``text/html`` "401 Unauthorized" and
+    ``/api/schema/`` its errors in YAML.
+    """
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        if getattr(response, "exception", False):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class SchemaView(JSONErrorsMixin, SpectacularAPIView):
+    """The OpenAPI document. The API has one version, so ``?version=`` is ignored.
+
+    drf-spectacular would copy the parameter into ``info.version`` and into the
+    ``Content-Disposition`` header, where a control character (``?version=%00``) made gunicorn
+    drop the response for an HTML 500.
+    """
+
+    def _get_version_parameter(self, request: Request) -> None:
+        return None
+
+
+class SwaggerView(JSONErrorsMixin, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(JSONErrorsMixin, SpectacularRedocView):
+    pass
