@@ -1,6 +1,5 @@
 """POST /api/users/{uuid}/onboarding/skip/ (SPEC §2.1)."""
 
-import functools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,12 +18,6 @@ ME = URL.format("@me")
 
 def skip(client, body, path=ME, **kwargs):
     return client.post(path, body, format="json", **kwargs)
-
-
-@pytest.fixture
-def make_user(make_user):
-    """No password: these tests log in with ``force_login``, and hashing costs ~0.4 s a user."""
-    return functools.partial(make_user, password=None)
 
 
 @pytest.fixture

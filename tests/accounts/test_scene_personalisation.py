@@ -1,6 +1,5 @@
 """POST /api/users/{uuid}/scene_personalisation/ (SPEC §2.4)."""
 
-import functools
 import threading
 
 import pytest
@@ -15,12 +14,6 @@ ME = URL.format("@me")
 
 def pin(client, body, path=ME):
     return client.post(path, body, format="json")
-
-
-@pytest.fixture
-def make_user(make_user):
-    """No password: these tests log in with ``force_login``, and hashing costs ~0.4 s a user."""
-    return functools.partial(make_user, password=None)
 
 
 @pytest.fixture

@@ -27,12 +27,6 @@ def invite_url(organization_id, invite_id):
 
 
 @pytest.fixture
-def make_user(make_user):
-    """No password: these tests log in with ``force_login``, and hashing costs ~0.4 s a user."""
-    return functools.partial(make_user, password=None)
-
-
-@pytest.fixture
 def owner(make_user):
     return make_user(with_team=True, first_name="Ada", last_name="Lovelace")
 

@@ -1,17 +1,9 @@
 """Staff manage invites and dashboards in the admin."""
 
-import functools
-
 import pytest
 from django.test import Client
 
 from organizations.models import Dashboard, OrganizationInvite
-
-
-@pytest.fixture
-def make_user(make_user):
-    """No password: these tests log in with ``force_login``, and hashing costs ~0.4 s a user."""
-    return functools.partial(make_user, password=None)
 
 
 @pytest.fixture(autouse=True)
