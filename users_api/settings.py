@@ -47,7 +47,15 @@ if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = [_dev_fernet_key(SECRET_KEY)]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser apps on other origins (``https://app.example.com``): empty means no CORS at all. The
+# same origins may send unsafe requests with the session unless CSRF_TRUSTED_ORIGINS says else.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True  # the session cookie; only ever for the listed origins
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
+CORS_PREFLIGHT_MAX_AGE = 600
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=CORS_ALLOWED_ORIGINS)
+# ".example.com" lets the app on app.example.com read the csrftoken cookie the API sets.
+CSRF_COOKIE_DOMAIN = env.str("CSRF_COOKIE_DOMAIN", default="") or None
 
 INSTALLED_APPS = [
     "twofactor.apps.TwoFactorAdminConfig",  # django.contrib.admin; ADMIN_REQUIRE_2FA
@@ -57,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -68,6 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: preflights are answered before anything else (authentication included), and every
+    # response, errors too, carries the CORS headers so the browser lets the app read it.
+    "corsheaders.middleware.CorsMiddleware",
     "users_api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -160,15 +160,59 @@ def test_the_pending_secret_still_works_just_before_ten_minutes(session_client, 
 
 
 @pytest.mark.django_db
-def test_starting_again_replaces_the_pending_secret(session_client, clock):
+@pytest.mark.parametrize("again", ["two_factor_start_setup", "start_2fa_setup"])
+def test_starting_again_within_the_window_returns_the_same_secret(session_client, clock, again):
+    client = session_client()
+    first = client.get(START).json()
+    clock.shift(9 * 60)
+    second = client.get(f"/api/users/@me/{again}/").json()
+
+    assert second["secret"] == first["secret"]
+    assert second["otpauth_uri"] == first["otpauth_uri"]
+    authenticator = pyotp.TOTP(first["secret"])
+    assert client.post(VALIDATE, {"token": code_at(authenticator)}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_repeated_start_does_not_extend_the_window(session_client, clock):
+    client = session_client()
+    authenticator = start(client)
+    clock.shift(9 * 60)
+    start(client)
+    clock.shift(60 + 1)
+
+    response = client.post(VALIDATE, {"token": code_at(authenticator)})
+
+    assert response.json()["code"] == "setup_expired"
+
+
+@pytest.mark.django_db
+def test_the_secret_rotates_once_the_window_expired(session_client, clock):
     client = session_client()
     first = start(client)
+    clock.shift(10 * 60 + 1)
     second = start(client)
 
+    assert second.secret != first.secret
     refused = client.post(VALIDATE, {"token": code_at(first)})
-    assert refused.status_code == 400
     assert refused.json()["code"] == "token_invalid"
     assert client.post(VALIDATE, {"token": code_at(second)}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_secret_rotates_after_setup_completed(session_client, clock):
+    client = session_client()
+    first = start(client)
+    assert client.post(VALIDATE, {"token": code_at(first)}).status_code == 200
+
+    assert start(client).secret != first.secret
+
+
+@pytest.mark.django_db
+def test_another_session_of_the_same_user_gets_its_own_secret(session_client, make_user, clock):
+    user = make_user()
+
+    assert start(session_client(user)).secret != start(session_client(user)).secret
 
 
 @pytest.mark.django_db
@@ -182,9 +226,10 @@ def test_a_token_is_accepted_with_spaces(session_client, clock):
 @pytest.mark.django_db
 def test_a_json_integer_token_is_zero_padded(session_client, clock):
     client = session_client()
-    # Start again until the current code starts with 0, so the integer form loses a digit.
+    # New sessions until the current code starts with 0, so the integer form loses a digit.
     authenticator = start(client)
     while not code_at(authenticator).startswith("0"):
+        client = session_client()
         authenticator = start(client)
     response = client.post(VALIDATE, {"token": int(code_at(authenticator))}, format="json")
     assert response.status_code == 200, response.content

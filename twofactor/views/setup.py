@@ -45,9 +45,15 @@ class TwoFactorStartSetupView(APIView):
         responses={200: TwoFactorSetupSerializer, **SESSION_ERRORS},
     )
     def get(self, request: Request, uuid: str) -> Response:
-        """Start TOTP setup: a new secret, pending in this session for 10 minutes."""
-        secret = totp.new_secret()
-        pending_setup.remember(request.session, user_id=request.user.pk, secret=secret)
+        """Start TOTP setup: a secret pending in this session for 10 minutes.
+
+        Idempotent within those minutes: a second fetch (a prefetch, React's StrictMode) answers
+        the same secret, so the one the user scanned stays the one that validates.
+        """
+        secret = pending_setup.pending(request.session, user_id=request.user.pk)
+        if secret is None:
+            secret = totp.new_secret()
+            pending_setup.remember(request.session, user_id=request.user.pk, secret=secret)
         uri = totp.otpauth_uri(secret, issuer=settings.TOTP_ISSUER, account=request.user.email)
         body = {
             "success": True,
