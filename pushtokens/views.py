@@ -40,7 +40,7 @@ class PushTokensView(generics.GenericAPIView):
     required_scopes = {
         "get": ["user:read"],
         "head": ["user:read"],
-        **dict.fromkeys(("post", "put", "patch", "delete", "options"), ["user:write"]),
+        **{key: ["user:write"] for key in ("post", "put", "patch", "delete", "options")},
     }
     throttle_classes = [PushTokenThrottle]
     serializer_class = PushTokenSerializer
