@@ -16,12 +16,22 @@ from rest_framework.views import APIView
 
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding
+from accounts.services.security_events import RequestMeta
+from organizations import errors
 from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
+from users_api.errors import ErrorResponseSerializer
 from users_api.throttling import UserRateThrottle
 
 # Documented as session-only: the views declare no scope, so every API key is refused.
 SESSION_ONLY = [{"Session": []}]
+
+
+def _refusal(refusal: errors.InviteRefusedError) -> exceptions.APIException:
+    if refusal.status == 400:
+        detail = {refusal.attr: [refusal.detail]} if refusal.attr else refusal.detail
+        return exceptions.ValidationError(detail, code=refusal.code)
+    return exceptions.PermissionDenied(refusal.detail, code=refusal.code)
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:
@@ -44,11 +54,17 @@ class DelegateSetupView(APIView):
         auth=SESSION_ONLY,
         operation_id="organizations_invites_delegate",
         request=DelegateSetupSerializer,
-        responses={201: OrganizationInviteSerializer},
-        summary="Delegate the organization's setup: invite someone as admin and leave onboarding.",
+        responses={
+            201: OrganizationInviteSerializer,
+            **dict.fromkeys((400, 401, 403, 404, 429), ErrorResponseSerializer),
+        },
+        summary="Delegate the organization's setup: invite someone and leave onboarding.",
         description=(
             "Any member may delegate; a non-member gets 403, and so does an organization id "
-            "that does not exist (no existence oracle); a malformed id is 404. Replaces the "
+            "that does not exist (no existence oracle); a malformed id is 404. The invite "
+            "carries the caller's own level, at most admin: a member's delegation invites a "
+            "member. An address that already belongs to a member of the organization, the "
+            "caller's own included: 400 `attr=target_email code=already_member`. Replaces the "
             "caller's previous pending delegation. The invite expires after 3 days. "
             "Throttle `onboarding_delegate` (each call sends an email)."
         ),
@@ -63,9 +79,15 @@ class DelegateSetupView(APIView):
             raise exceptions.PermissionDenied("You are not a member of this organization.")
         serializer = DelegateSetupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invite = onboarding.delegate_onboarding(
-            user=request.user, organization=membership.organization, **serializer.validated_data
-        )
+        try:
+            invite = onboarding.delegate_onboarding(
+                user=request.user,
+                organization=membership.organization,
+                meta=RequestMeta.of(request),
+                **serializer.validated_data,
+            )
+        except errors.InviteRefusedError as refusal:
+            raise _refusal(refusal) from None
         return Response(OrganizationInviteSerializer(invite).data, status=status.HTTP_201_CREATED)
 
 
@@ -76,24 +98,30 @@ class AcceptInviteView(APIView):
         auth=SESSION_ONLY,
         operation_id="invites_accept",
         request=None,
-        responses=UserSerializer,
-        summary="Accept an invite sent to the caller's email address.",
+        responses={
+            200: UserSerializer,
+            **dict.fromkeys((400, 401, 403, 404), ErrorResponseSerializer),
+        },
+        summary="Accept an invite sent to the caller's verified email address.",
         description=(
-            "An existing membership is kept and raised to the invite's level if lower (never "
-            "lowered). The caller switches to the organization and its first team (none if "
-            "it has no team). Unknown, used or revoked invite: 404."
+            "The caller joins at the invite's level and switches to the organization and its "
+            "first team (none if it has no team). 403 when the invite was sent to another "
+            "address, 403 `email_not_verified` until the caller's address is verified, 400 "
+            "`invite_expired`, 400 `already_member` when the caller is already a member (an "
+            "invite never changes an existing membership), 403 `invite_creator_not_entitled` "
+            "when the invite's creator is no longer a member at the invite's level (the invite "
+            "is then spent). Unknown, used or revoked invite: 404."
         ),
     )
     def post(self, request: Request, invite_id: str) -> Response:
-        invite = get_object_or_404(OrganizationInvite, pk=_uuid_or_404(invite_id))
-        if invite.target_email.lower() != request.user.email.lower():
-            raise exceptions.PermissionDenied("This invite was sent to another email address.")
-        if invite.is_expired:
-            raise exceptions.ValidationError("This invite has expired.", code="invite_expired")
         try:
-            user = onboarding.accept_invite(user=request.user, invite_id=invite.pk)
+            user = onboarding.accept_invite(
+                user=request.user, invite_id=_uuid_or_404(invite_id), meta=RequestMeta.of(request)
+            )
         except OrganizationInvite.DoesNotExist:
-            raise Http404 from None  # accepted or revoked concurrently
+            raise Http404 from None  # unknown, or accepted or revoked meanwhile
+        except errors.InviteRefusedError as refusal:
+            raise _refusal(refusal) from None
         return Response(UserSerializer(user, context={"request": request}).data)
 
 
@@ -103,7 +131,10 @@ class OrganizationInviteDetailView(APIView):
     @extend_schema(
         auth=SESSION_ONLY,
         operation_id="organizations_invites_destroy",
-        responses={204: OpenApiResponse(description="The invite is deleted.")},
+        responses={
+            204: OpenApiResponse(description="The invite is deleted."),
+            **dict.fromkeys((401, 403, 404), ErrorResponseSerializer),
+        },
         summary="Revoke an invite; a pending setup delegation is undone.",
     )
     def delete(self, request: Request, organization_id: str, invite_id: str) -> Response:
@@ -117,7 +148,9 @@ class OrganizationInviteDetailView(APIView):
                 "Only the invite's creator or an admin may revoke it."
             )
         try:
-            onboarding.revoke_invite(invite_id=invite.pk)
+            onboarding.revoke_invite(
+                invite_id=invite.pk, by=request.user, meta=RequestMeta.of(request)
+            )
         except OrganizationInvite.DoesNotExist:
             raise Http404 from None
         return Response(status=status.HTTP_204_NO_CONTENT)

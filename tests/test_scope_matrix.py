@@ -17,7 +17,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import PersonalAPIKey, User
-from organizations.models import Dashboard, OrganizationInvite
+from organizations.models import (
+    Dashboard,
+    Organization,
+    OrganizationInvite,
+    OrganizationMembership,
+)
 from tests.conftest import PASSWORD
 
 ANON, SESSION, READ, WRITE, ALL = "anonymous", "session", "key:user:read", "key:user:write", "key:*"
@@ -63,8 +68,21 @@ def _scene_body(ctx: Context) -> dict[str, Any]:
 
 
 def _invite_for_caller(ctx: Context) -> None:
+    """An invite to the caller's address from the owner of another organization."""
+    inviter = User.objects.create_user(f"inviter-{ctx.user.pk}@example.com", PASSWORD)
+    organization = Organization.objects.create(name="Other", slug=f"other-{ctx.user.pk}")
+    OrganizationMembership.objects.create(organization=organization, user=inviter, level=15)
     invite = OrganizationInvite.objects.create(
-        organization=ctx.user.current_organization, target_email=ctx.user.email
+        organization=organization, target_email=ctx.user.email, created_by=inviter
+    )
+    ctx.extra["invite"] = invite.pk
+
+
+def _invite_by_caller(ctx: Context) -> None:
+    invite = OrganizationInvite.objects.create(
+        organization=ctx.user.current_organization,
+        target_email="someone@example.com",
+        created_by=ctx.user,
     )
     ctx.extra["invite"] = invite.pk
 
@@ -123,7 +141,7 @@ ROUTES = [
         "DELETE",
         "/api/organizations/{org}/invites/{invite}/",
         expect(401, 204, 403, 403, 403),
-        setup=_invite_for_caller,
+        setup=_invite_by_caller,
     ),
     # Push tokens (SPEC §2.2, §2.3).
     Route("GET", "/api/users/{me}/push_tokens/", READ_SCOPE),

@@ -22,6 +22,10 @@ class SecurityEvent(models.Model):
         API_KEY_CREATED = "api_key_created"
         API_KEY_ROLLED = "api_key_rolled"
         API_KEY_REVOKED = "api_key_revoked"
+        INVITE_CREATED = "invite_created"
+        INVITE_ACCEPTED = "invite_accepted"
+        INVITE_REFUSED = "invite_refused"
+        INVITE_REVOKED = "invite_revoked"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -167,6 +167,9 @@ def _confirm(*, user: User, row: EmailVerificationCode, meta: RequestMeta | None
     if not user.pending_email:
         user.is_email_verified = True
         user.save(update_fields=["is_email_verified"])
+        # Until now anyone could have signed up with this address and be logged in (issue 17):
+        # the proven owner's first verification ends every earlier session.
+        sessions.revoke_all_sessions(user=user)
         return Verified.EMAIL
     return _swap_email(user=user, meta=meta)
 

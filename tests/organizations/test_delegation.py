@@ -289,28 +289,28 @@ def test_an_organization_without_team_leaves_no_current_team(
     assert response.json()["organization"]["id"] == str(organization.pk)
 
 
-def test_accepting_as_an_existing_owner_keeps_the_higher_level(
+def test_an_invite_to_a_members_address_is_refused(delegate, organization, target):
+    OrganizationMembership.objects.create(organization=organization, user=target, level=1)
+
+    response = delegate({"target_email": "CTO@example.com"})
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["attr"]) == ("already_member", "target_email")
+    assert not OrganizationInvite.objects.exists()
+    assert OrganizationMembership.objects.get(organization=organization, user=target).level == 1
+
+
+def test_accepting_as_a_member_since_the_invite_was_sent_changes_nothing(
     delegate, organization, target, session_client
 ):
-    OrganizationMembership.objects.create(organization=organization, user=target, level=15)
     invite_id = delegate().json()["id"]
+    OrganizationMembership.objects.create(organization=organization, user=target, level=1)
 
     response = session_client(target).post(accept_url(invite_id))
 
-    assert response.status_code == 200
-    assert OrganizationMembership.objects.get(organization=organization, user=target).level == 15
-
-
-def test_accepting_as_an_existing_member_raises_to_the_invites_level(
-    delegate, organization, target, session_client
-):
-    OrganizationMembership.objects.create(organization=organization, user=target, level=1)
-    invite_id = delegate().json()["id"]
-    assert session_client(target).post(accept_url(invite_id)).status_code == 200
-    assert OrganizationMembership.objects.get(organization=organization, user=target).level == ADMIN
-    assert (
-        OrganizationMembership.objects.filter(organization=organization, user=target).count() == 1
-    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "already_member"
+    assert OrganizationMembership.objects.get(organization=organization, user=target).level == 1
 
 
 def test_only_the_invited_address_may_accept(delegate, owner, session_client, make_user):
@@ -503,7 +503,8 @@ def test_revoking_a_plain_invite_leaves_onboarding_alone(client, owner, organiza
 
 def test_query_budgets(delegate, target, session_client, django_assert_max_num_queries):
     target_client = session_client(target)
-    with django_assert_max_num_queries(10):
+    # 12: the creator's level and the already-a-member check, and the security event (issue 15).
+    with django_assert_max_num_queries(12):
         invite_id = delegate().json()["id"]
     with django_assert_max_num_queries(22):
         assert target_client.post(accept_url(invite_id)).status_code == 200

@@ -1,0 +1,61 @@
+"""Refusals of the organizations app's use cases: services raise them, views answer with them.
+
+Each carries the contract's stable ``code`` and the HTTP status it means.
+"""
+
+
+class InviteRefusedError(Exception):
+    """An invite cannot be created or accepted."""
+
+    status = 403
+    code = "permission_denied"
+    detail = "This invite cannot be used."
+    attr: str | None = None
+
+    def __init__(self, detail: str | None = None, *, attr: str | None = None) -> None:
+        super().__init__(detail or self.detail)
+        self.detail = detail or self.detail
+        self.attr = attr
+
+
+class InviteLevelAboveCreatorError(InviteRefusedError):
+    """No one hands out a level they do not hold themselves."""
+
+    code = "invite_level_above_creator"
+    detail = "An invite cannot grant a level above your own."
+
+
+class AlreadyMemberError(InviteRefusedError):
+    """The address already belongs to a member: an invite must not change their level."""
+
+    status = 400
+    code = "already_member"
+    detail = "This address already belongs to a member of the organization."
+
+
+class InviteCreatorNotEntitledError(InviteRefusedError):
+    """The creator left the organization or lost the level the invite carries: it is spent."""
+
+    code = "invite_creator_not_entitled"
+    detail = (
+        "The person who sent this invite is no longer a member at the level it grants; "
+        "the invite is void."
+    )
+
+
+class InviteEmailNotVerifiedError(InviteRefusedError):
+    """Only the proven owner of the invited address may accept (issue 17)."""
+
+    code = "email_not_verified"
+    detail = "Verify your email address before accepting an invite."
+
+
+class InviteForAnotherEmailError(InviteRefusedError):
+    code = "permission_denied"
+    detail = "This invite was sent to another email address."
+
+
+class InviteExpiredError(InviteRefusedError):
+    status = 400
+    code = "invite_expired"
+    detail = "This invite has expired."
