@@ -57,4 +57,9 @@ urlpatterns = [
         onboarding.ScenePersonalisationView.as_view(),
         name="user-scene-personalisation",
     ),
+    path(
+        "users/<str:uuid>/scene_personalisation/<str:scene>/",
+        onboarding.ScenePersonalisationUnpinView.as_view(),
+        name="user-scene-personalisation-unpin",
+    ),
 ]

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from pushtokens.views import PushTokenRegisterView, PushTokenUnregisterView
+from pushtokens.views import PushTokensView, PushTokenUnregisterView
 
 urlpatterns = [
     path(
         "users/<str:uuid>/push_tokens/",
-        PushTokenRegisterView.as_view(),
+        PushTokensView.as_view(),
         name="push-token-register",
     ),
     path(

@@ -1,13 +1,14 @@
-"""Push-token routes under ``/api/users/@me/``: register and unregister (SPEC §2.2, §2.3)."""
+"""Push-token routes under ``/api/users/@me/``: list, register, unregister (SPEC §2.2, §2.3)."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lookup import ME
 from pushtokens import services
+from pushtokens.models import PushToken
 from pushtokens.serializers import (
     PushTokenRegistrationSerializer,
     PushTokenSerializer,
@@ -33,10 +34,30 @@ def _require_me(value: str) -> None:
         raise exceptions.PermissionDenied("Push tokens can only be managed for @me.")
 
 
-class PushTokenRegisterView(APIView):
-    http_method_names = ["post"]
-    required_scopes = ["user:write"]
+class PushTokensView(generics.GenericAPIView):
+    http_method_names = ["get", "post"]
+    # Every other method needs user:write too, so a key learns 405 (not 403) for it.
+    required_scopes = {
+        "get": ["user:read"],
+        "head": ["user:read"],
+        **{key: ["user:write"] for key in ("post", "put", "patch", "delete", "options")},
+    }
     throttle_classes = [PushTokenThrottle]
+    serializer_class = PushTokenSerializer
+
+    @extend_schema(
+        operation_id="push_tokens_list",
+        parameters=[_UUID_PARAMETER],
+        responses={200: PushTokenSerializer(many=True)},
+        tags=["push tokens"],
+        description="The caller's registered devices, most recently seen first. The token "
+        "itself is never shown.",
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        _require_me(uuid)
+        tokens = PushToken.objects.filter(user=request.user).order_by("-last_seen_at", "id")
+        page = self.paginate_queryset(tokens)
+        return self.get_paginated_response(PushTokenSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="push_tokens_register",

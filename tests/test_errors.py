@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from django.test import Client
 
 from accounts import key_crypto
+from organizations.models import OrganizationMembership
 from tests.gunicorn_server import fetch, process_env, running_gunicorn
 
 ME = "/api/users/@me/"
@@ -96,9 +97,13 @@ def test_406_not_acceptable(make_user, session_client):
     _expect(response, 406, "invalid_request", "not_acceptable")
 
 
-def test_409_conflict_is_a_server_error_type(make_user, session_client):
-    response = session_client(make_user(with_team=True)).delete(ME)
-    _expect(response, 409, "server_error", "conflict")
+def test_409_conflict_is_an_invalid_request(make_user, session_client):
+    user = make_user(with_team=True)
+    OrganizationMembership.objects.create(
+        organization=user.current_organization, user=make_user(), level=1
+    )
+    response = session_client(user).delete(ME)
+    _expect(response, 409, "invalid_request", "conflict")
 
 
 def test_413_body_over_64_kib_is_json(make_user, session_client):

@@ -75,3 +75,12 @@ def test_redoc_is_served_with_local_assets_only(api_client, db):
     assert any("redoc" in url for url in assets)
     for url in assets:
         assert api_client.get(url).status_code == 200, url
+
+
+def test_the_alias_routes_are_deprecated_and_the_main_ones_are_not(api_client, db):
+    paths = api_client.get("/api/schema/", {"format": "json"}).json()["paths"]
+
+    assert paths["/api/users/{uuid}/start_2fa_setup/"]["get"]["deprecated"] is True
+    assert paths["/api/users/{uuid}/validate_2fa/"]["post"]["deprecated"] is True
+    assert "deprecated" not in paths["/api/users/{uuid}/two_factor_start_setup/"]["get"]
+    assert "deprecated" not in paths["/api/users/{uuid}/two_factor_validate/"]["post"]

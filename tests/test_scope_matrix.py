@@ -120,12 +120,16 @@ ROUTES = [
     Route("PUT", "/api/users/{me}/", WRITE_SCOPE, {"first_name": "Renamed"}),
     # A key never changes the password (403); a session is told what is wrong with the body.
     Route("PATCH", "/api/users/{me}/", expect(401, 400, 403, 403, 403), {"password": "x"}),
-    Route("DELETE", "/api/users/{me}/", expect(401, 409, 403, 403, 403)),
+    # The caller is the only member of their organization: it goes with them.
+    Route("DELETE", "/api/users/{me}/", expect(401, 204, 403, 403, 403)),
     Route("GET", "/api/users/{me}/hedgehog_config/", READ_SCOPE),
     Route("PATCH", "/api/users/{me}/hedgehog_config/", WRITE_SCOPE, {"color": "blue"}),
     # Onboarding and scenes (SPEC §2.1, §2.4).
     Route("POST", "/api/users/{me}/onboarding/skip/", SESSION_ONLY, {"reason": "later"}),
     Route("POST", "/api/users/{me}/scene_personalisation/", SESSION_ONLY, _scene_body),
+    Route(
+        "DELETE", "/api/users/{me}/scene_personalisation/insights/", expect(401, 204, 403, 403, 403)
+    ),
     Route(
         "POST",
         "/api/organizations/{org}/invites/delegate/",
@@ -140,6 +144,7 @@ ROUTES = [
         setup=_invite_by_caller,
     ),
     # Push tokens (SPEC §2.2, §2.3).
+    Route("GET", "/api/users/{me}/push_tokens/", READ_SCOPE),
     Route(
         "POST",
         "/api/users/{me}/push_tokens/",
@@ -173,7 +178,7 @@ ROUTES = [
     Route(
         "POST",
         "/api/users/verify_email/",
-        expect(200, 200, 403, 403, 403),
+        expect(400, 400, 403, 403, 403),  # the caller is verified: nothing to confirm
         lambda ctx: {"uuid": str(ctx.user.uuid), "code": "123456"},
     ),
     # Docs and probes are public.

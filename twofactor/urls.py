@@ -12,7 +12,7 @@ urlpatterns = [
     ),
     path(
         "users/<str:uuid>/start_2fa_setup/",
-        setup.TwoFactorStartSetupView.as_view(),
+        setup.TwoFactorStartSetupAliasView.as_view(),
         name="two-factor-start-setup-alias",
     ),
     path(
@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path(
         "users/<str:uuid>/validate_2fa/",
-        setup.TwoFactorValidateView.as_view(),
+        setup.TwoFactorValidateAliasView.as_view(),
         name="two-factor-validate-alias",
     ),
     path(

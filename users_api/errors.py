@@ -29,6 +29,7 @@ _TYPE_BY_STATUS = {
     404: "invalid_request",
     405: "invalid_request",
     406: "invalid_request",
+    409: "invalid_request",  # a conflict is the request's fault: retrying the same one fails too
     413: "invalid_request",
     415: "invalid_request",
     429: "throttled_error",

@@ -6,7 +6,10 @@ from accounts import email_codes
 
 # ``uuid`` is a plain string on purpose: a malformed value is answered like an unknown user
 # (no 400 that would tell the two apart); only absurd lengths are refused.
-_UUID_HELP = "The `uuid` of the user (as in the user representation)."
+_UUID_HELP = (
+    "The `uuid` of the user (as in the user representation), or `@me` for the signed-in caller "
+    "(without a session `@me` is a 400 `attr=uuid code=session_required`)."
+)
 
 
 class RequestEmailVerificationSerializer(serializers.Serializer):
@@ -40,8 +43,4 @@ class EmailVerifiedSerializer(serializers.Serializer):
     requires_2fa = serializers.BooleanField(
         required=False,
         help_text="Present (true) when the user must still log in with a second factor.",
-    )
-    requires_login = serializers.BooleanField(
-        required=False,
-        help_text="Present (true) when the email was already verified: no session was created.",
     )

@@ -61,7 +61,7 @@ class UserUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Only the sent keys change. Unknown keys or values of the wrong type are a 400.",
     )
-    anonymize_data = serializers.BooleanField(required=False)
+    anonymize_data = serializers.BooleanField(required=False, allow_null=True)
     allow_impersonation = serializers.BooleanField(required=False, allow_null=True)
     toolbar_mode = serializers.ChoiceField(choices=User.ToolbarMode.choices, required=False)
     is_staff = serializers.BooleanField(

@@ -31,7 +31,7 @@ class EmailTakenError(Exception):
 
 
 class AlreadyVerifiedError(Exception):
-    """The account email is verified and no change is pending: there is nothing to send."""
+    """The account email is verified and no change is pending: nothing to send or confirm."""
 
 
 class NoPendingEmailChangeError(Exception):
@@ -41,7 +41,6 @@ class NoPendingEmailChangeError(Exception):
 class Verified(enum.Enum):
     EMAIL = "email"  # the account email is now verified
     EMAIL_CHANGED = "email_changed"  # the pending address replaced the account email
-    NOTHING_PENDING = "nothing_pending"  # already verified: no code was checked
 
 
 def target_email(user: User) -> str:
@@ -127,12 +126,13 @@ def cancel_email_change(*, user: User, meta: RequestMeta | None = None) -> None:
 def verify_email(*, user: User, code: str, meta: RequestMeta | None = None) -> Verified:
     """Check ``code`` (already normalised) and apply what it confirms.
 
-    Raises ``InvalidCodeError``, ``TooManyAttemptsError`` or ``EmailTakenError``. Not atomic on
+    Raises ``AlreadyVerifiedError`` (before any code check), ``InvalidCodeError``,
+    ``TooManyAttemptsError`` or ``EmailTakenError``. Not atomic on
     purpose: the spent attempt must stay spent when the code is wrong, so do not call this inside
     a transaction that a refusal rolls back.
     """
     if user.is_email_verified and not user.pending_email:
-        return Verified.NOTHING_PENDING
+        raise AlreadyVerifiedError
     target = target_email(user)
     row = EmailVerificationCode.objects.filter(user=user).first()
     if row is None or row.expires_at <= timezone.now() or row.target_email != target:

@@ -113,10 +113,27 @@ def update_hedgehog_config(*, user: User, changes: Mapping[str, Any]) -> dict[st
 
 @transaction.atomic
 def delete_user(*, user: User) -> None:
-    """Delete the account and what it owns; refused while it belongs to an organization."""
+    """Delete the account, what it owns and the organizations where it is the only member.
+
+    Refused (409) while another member remains in one of its organizations: those belong to
+    the others too. The organization rows are locked first, so a membership added meanwhile
+    either is seen here or waits and then fails on the deleted organization.
+    """
     locked = User.objects.select_for_update().get(pk=user.pk)
-    if OrganizationMembership.objects.filter(user=locked).exists():
+    organizations = list(
+        Organization.objects.select_for_update()
+        .filter(memberships__user=locked)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    shared = OrganizationMembership.objects.filter(organization__in=organizations).exclude(
+        user=locked
+    )
+    if shared.exists():
         raise Conflict(
-            "Leave or delete your organizations before deleting your account.", code="conflict"
+            "Other members remain in one of your organizations: leave it or remove them before "
+            "deleting your account.",
+            code="conflict",
         )
+    Organization.objects.filter(pk__in=organizations).delete()
     locked.delete()

@@ -21,3 +21,12 @@ def pin_scene_dashboard(*, user: User, scene: str, dashboard: Dashboard) -> None
         unique_fields=["user", "team", "scene"],
         update_fields=["dashboard"],
     )
+
+
+def unpin_scene(*, user: User, scene: str) -> None:
+    """Remove the user's pin for ``scene`` in their current team, if there is one."""
+    if user.current_team_id is None:
+        return
+    UserScenePersonalisation.objects.filter(
+        user=user, team_id=user.current_team_id, scene=scene
+    ).delete()

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import login_flow
+from accounts import login_flow, lookup
 from accounts.models import User
 from accounts.serializers.email_verification import (
     EmailVerificationSentSerializer,
@@ -44,6 +44,9 @@ class TargetUserThrottle(RateThrottle):
         value = request.data.get("uuid") if isinstance(request.data, Mapping) else None
         if not isinstance(value, str):
             return None  # the body is refused by validation anyway
+        if value == lookup.ME:
+            # The caller's own counter; without a session "@me" is refused before any check.
+            return str(request.user.uuid) if request.user.is_authenticated else None
         try:
             return str(uuid_lib.UUID(value))  # one counter for every spelling of a uuid
         except ValueError:
@@ -65,7 +68,21 @@ class VerifyEmailIPThrottle(IPRateThrottle):
     fail_closed = True
 
 
-def _active_user(value: str) -> User | None:
+def _active_user(request: Request, value: str) -> User | None:
+    """The user the body's ``uuid`` names; ``@me`` is the signed-in caller, as in paths."""
+    if value == lookup.ME:
+        if not request.user.is_authenticated:
+            raise serializers.ValidationError(
+                {
+                    "uuid": [
+                        serializers.ErrorDetail(
+                            "@me names the signed-in user; without a session send the uuid.",
+                            code="session_required",
+                        )
+                    ]
+                }
+            )
+        return request.user
     try:
         parsed = uuid_lib.UUID(value)
     except ValueError:
@@ -109,7 +126,8 @@ class RequestEmailVerificationView(APIView):
             "Sends a 6-digit code, valid 10 minutes, to the pending email address if an email "
             "change is staged, else to the account email; it replaces any earlier code. An "
             "unknown or malformed `uuid` gets the same 200 and nothing is sent. 400 "
-            "`already_verified` when the email is verified and no change is pending. Throttled "
+            "`already_verified` when the email is verified and no change is pending. `uuid` may "
+            "be `@me` with a session. Throttled "
             "per target user (`email_verification_request`)."
         ),
         request=RequestEmailVerificationSerializer,
@@ -118,7 +136,7 @@ class RequestEmailVerificationView(APIView):
     def post(self, request: Request) -> Response:
         serializer = RequestEmailVerificationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = _active_user(serializer.validated_data["uuid"])
+        user = _active_user(request, serializer.validated_data["uuid"])
         if user is not None:
             try:
                 email_verification.request_verification(user=user)
@@ -142,8 +160,11 @@ class VerifyEmailView(APIView):
             "`too_many_attempts` (more than 5 attempts on this code: request a new one). 400 "
             "`attr=email code=email_taken` when a pending address was taken meanwhile. On "
             "success: `requires_2fa` without a session for users with two-factor "
-            "authentication, else a new session (cookie and `csrftoken`). An already verified "
-            "user with nothing pending gets `requires_login` and no session."
+            "authentication, else a new session (cookie and `csrftoken`; it has not proved "
+            "the password, so sensitive writes need `/api/reauthenticate/` first). 400 "
+            "`already_verified` (no code checked) when the email is verified and no change is "
+            "pending. `uuid` may be `@me` with a session (else 400 `attr=uuid "
+            "code=session_required`, no attempt spent)."
         ),
         request=VerifyEmailSerializer,
         responses={200: EmailVerifiedSerializer},
@@ -151,17 +172,20 @@ class VerifyEmailView(APIView):
     def post(self, request: Request) -> Response:
         serializer = VerifyEmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = _active_user(serializer.validated_data["uuid"])
+        user = _active_user(request, serializer.validated_data["uuid"])
         try:
             if user is None:
                 raise email_verification.InvalidCodeError
-            outcome = email_verification.verify_email(
+            email_verification.verify_email(
                 user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
             )
         except tuple(_REFUSALS) as exc:
             raise _refusal(exc) from None
-        if outcome is email_verification.Verified.NOTHING_PENDING:
-            return Response({"success": True, "requires_login": True})
+        except email_verification.AlreadyVerifiedError:
+            raise serializers.ValidationError(
+                "This email address is already verified and no change is pending.",
+                code="already_verified",
+            ) from None
         if user_has_device(user, confirmed=True):
             return Response({"success": True, "requires_2fa": True})
         login_flow.start_session(request, user, password_proved=False)

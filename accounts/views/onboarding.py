@@ -1,6 +1,7 @@
 """Onboarding skip and scene personalisation (SPEC §2.1, §2.4): session only."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,3 +69,20 @@ class ScenePersonalisationView(APIView):
         serializer.is_valid(raise_exception=True)
         scenes.pin_scene_dashboard(user=user, **serializer.validated_data)
         return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class ScenePersonalisationUnpinView(APIView):
+    required_scopes: list[str] = []  # no scope: API keys are refused
+
+    @extend_schema(
+        auth=SESSION_ONLY,
+        operation_id="users_scene_personalisation_unpin",
+        responses={204: OpenApiResponse(description="Unpinned, or nothing was pinned.")},
+        summary="Unpin the dashboard of a product scene in the user's current team.",
+        description="204 whether or not the scene had a pin, so clients can call it "
+        "unconditionally.",
+    )
+    def delete(self, request: Request, uuid: str, scene: str) -> Response:
+        user = lookup.target_user(request, uuid)
+        scenes.unpin_scene(user=user, scene=scene)
+        return Response(status=status.HTTP_204_NO_CONTENT)

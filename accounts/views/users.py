@@ -196,8 +196,9 @@ class UserDetailView(APIView):
         responses={204: None, **_ERRORS, 409: ErrorResponseSerializer},
         tags=["users"],
         auth=[{"Session": []}],
-        description="Session only, with a recent re-authentication. Refused with 409 while the "
-        "user belongs to an organization.",
+        description="Session only, with a recent re-authentication. Organizations where the "
+        "user is the only member are deleted with the account; 409 `conflict` while another "
+        "member remains in one of them.",
     )
     def delete(self, request: Request, uuid: str) -> Response:
         user = self._target(request, uuid)

@@ -158,9 +158,10 @@ class TestCancel:
         assert SecurityEvent.objects.filter(
             user=user, type=SecurityEvent.Type.EMAIL_CHANGE_CANCELLED
         ).exists()
-        # The code sent to the cancelled address is dead; the verified user just logs in.
+        # The code sent to the cancelled address is dead: nothing is pending any more.
         replay = verify(APIClient(), user, code)
-        assert replay.json() == {"success": True, "requires_login": True}
+        assert replay.status_code == 400
+        assert replay.json()["code"] == "already_verified"
         user.refresh_from_db()
         assert user.email == "old@example.com"
 

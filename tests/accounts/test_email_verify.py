@@ -78,21 +78,60 @@ class TestVerifying:
 
         replay = verify(APIClient(), unverified, code)
 
-        # Now verified with nothing pending: the replay shortcut, and no session.
-        assert replay.status_code == 200
-        assert replay.json() == {"success": True, "requires_login": True}
+        # Now verified with nothing pending: refused, and no session.
+        assert replay.status_code == 400
+        assert replay.json()["code"] == "already_verified"
         assert "sessionid" not in replay.cookies
 
-    def test_a_verified_user_with_nothing_pending_gets_requires_login_without_a_code_check(
+    def test_a_verified_user_with_nothing_pending_is_a_400_without_a_code_check(
         self, make_user, api_client
     ):
         user = make_user(is_email_verified=True)
 
         response = verify(api_client, user, "000000")
 
-        assert response.status_code == 200
-        assert response.json() == {"success": True, "requires_login": True}
+        assert response.status_code == 400
+        assert (response.json()["type"], response.json()["code"], response.json()["attr"]) == (
+            "validation_error",
+            "already_verified",
+            None,
+        )
         assert "sessionid" not in response.cookies
+
+    def test_at_me_with_a_session_names_the_caller(self, unverified, issue_code, session_client):
+        code = issue_code(unverified)
+        client = session_client(unverified)
+
+        response = client.post(VERIFY_URL, {"uuid": "@me", "code": code}, format="json")
+
+        assert response.status_code == 200, response.json()
+        unverified.refresh_from_db()
+        assert unverified.is_email_verified
+        assert client.get("/api/users/@me/").json()["is_email_verified"] is True
+
+    def test_at_me_without_a_session_is_a_400_that_spends_no_attempt(
+        self, unverified, issue_code, api_client
+    ):
+        code = issue_code(unverified)
+
+        response = api_client.post(VERIFY_URL, {"uuid": "@me", "code": code}, format="json")
+
+        assert response.status_code == 400
+        assert (response.json()["code"], response.json()["attr"]) == ("session_required", "uuid")
+        assert EmailVerificationCode.objects.get(user=unverified).attempts == 0
+        assert verify(api_client, unverified, code).status_code == 200
+
+    def test_at_me_requests_a_code_for_the_caller(
+        self, unverified, session_client, django_capture_on_commit_callbacks, mailoutbox
+    ):
+        client = session_client(unverified)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(REQUEST_URL, {"uuid": "@me"}, format="json")
+
+        assert response.status_code == 200
+        assert mailoutbox[-1].to == [unverified.email]
+        code = code_in(mailoutbox[-1])
+        assert client.post(VERIFY_URL, {"uuid": "@me", "code": code}).status_code == 200
 
     def test_a_user_with_two_factor_is_verified_but_gets_no_session(
         self, unverified, issue_code, api_client, monkeypatch

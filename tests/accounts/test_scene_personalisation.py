@@ -282,3 +282,45 @@ def test_concurrent_identical_pins_make_one_row(make_user, session_client):
 
     assert [r.status_code for r in responses] == [200] * len(clients)
     assert UserScenePersonalisation.objects.filter(user=user).count() == 1
+
+
+def unpin(client, scene, uuid="@me"):
+    return client.delete(f"{URL.format(uuid)}{scene}/")
+
+
+def test_unpinning_removes_the_scenes_row(client, user, make_dashboard):
+    pin(client, {"scene": "ProductAnalytics", "dashboard": make_dashboard().pk})
+    kept = make_dashboard()
+    pin(client, {"scene": "WebAnalytics", "dashboard": kept.pk})
+
+    response = unpin(client, "ProductAnalytics")
+
+    assert response.status_code == 204
+    assert client.get("/api/users/@me/").json()["scene_personalisation"] == [
+        {"scene": "WebAnalytics", "dashboard": kept.pk}
+    ]
+
+
+def test_unpinning_a_scene_without_a_pin_is_a_204(client, user):
+    assert unpin(client, "Nothing").status_code == 204
+
+
+def test_unpinning_keeps_the_pin_of_another_team(client, user, make_dashboard, make_team):
+    other_team = make_team(organization=user.current_organization)
+    UserScenePersonalisation.objects.create(
+        user=user,
+        team=other_team,
+        scene="ProductAnalytics",
+        dashboard=make_dashboard(team=other_team),
+    )
+
+    assert unpin(client, "ProductAnalytics").status_code == 204
+    assert UserScenePersonalisation.objects.filter(user=user, team=other_team).exists()
+
+
+def test_unpinning_is_session_only(api_key_client, user):
+    assert unpin(api_key_client("*", user=user), "ProductAnalytics").status_code == 403
+
+
+def test_unpinning_for_another_user_is_refused(client, make_user):
+    assert unpin(client, "ProductAnalytics", uuid=make_user().uuid).status_code == 403

@@ -17,6 +17,7 @@ ME = "/api/users/@me/"
         ("last_name", "Hopper"),
         ("last_name", ""),
         ("anonymize_data", True),
+        ("anonymize_data", None),
         ("allow_impersonation", False),
         ("allow_impersonation", None),
         ("toolbar_mode", "disabled"),

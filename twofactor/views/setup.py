@@ -4,7 +4,7 @@ import django_otp
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -105,6 +105,20 @@ class TwoFactorValidateView(APIView):
         update_session_auth_hash(request, user)  # keep this session; the others were revoked
         django_otp.login(request, device)
         return Response(TwoFactorSuccessSerializer({"success": True}).data)
+
+
+@extend_schema_view(
+    get=extend_schema(deprecated=True, summary="Deprecated alias of two_factor_start_setup")
+)
+class TwoFactorStartSetupAliasView(TwoFactorStartSetupView):
+    """``start_2fa_setup``: kept for older clients; new ones use ``two_factor_start_setup``."""
+
+
+@extend_schema_view(
+    post=extend_schema(deprecated=True, summary="Deprecated alias of two_factor_validate")
+)
+class TwoFactorValidateAliasView(TwoFactorValidateView):
+    """``validate_2fa``: kept for older clients; new ones use ``two_factor_validate``."""
 
 
 class TwoFactorStatusView(APIView):
