@@ -147,7 +147,11 @@ TABLE = [
                 401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403),
     row("POST", SCENES, "create", T, SCENE,
                 401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403),
+    row("DELETE", SCENES + "{scene}/", "delete", {"uuid": "T", "scene": "insights"}, None,
+                401, 403, 403, 403, 403, 204, 204, 403, 403, 403, 403),
     # Push tokens are managed for @me only, by anyone (SPEC §2.2, §2.3).
+    row("GET", "/api/users/{uuid}/push_tokens/", "read", T, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/push_tokens/", "create", T, {"token": "d1", "platform": "ios"},
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/push_tokens/unregister/", "delete", T, {"token": "d1"},
@@ -245,7 +249,9 @@ def _bind(name: str, caller: str, world: dict[str, Any]) -> str:
     if name == "invite_to_caller":
         email = world[caller].email if caller in world else f"{caller}@example.com"
         return str(_invite(world["O"], email, created_by=world["owner"]).pk)
-    value = world[name]
+    value = world.get(name, name)  # anything else is a literal, e.g. a scene name
+    if isinstance(value, str):
+        return value
     if isinstance(value, User):
         return str(value.uuid)
     return str(value.pk)
