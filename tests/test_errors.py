@@ -77,7 +77,7 @@ def test_403_permission_denied(make_user, session_client):
 
 def test_403_freshness(make_user, session_client):
     response = session_client(make_user(), fresh=False).patch(
-        ME, {"first_name": "x"}, format="json"
+        ME, {"allow_impersonation": False}, format="json"
     )
     _expect(response, 403, "authentication_error", "sensitive_action_required_reauth")
 

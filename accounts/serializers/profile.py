@@ -7,11 +7,11 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 
-from accounts import notifications
-from accounts.models import User
+from accounts import notifications, profile_rules
+from accounts.models import PersonalAPIKey, User
 from accounts.serializers.fields import JSONObjectField
 from organizations.models import Organization, Team
 
@@ -46,8 +46,10 @@ class NotificationSettingsField(JSONObjectField):
 class UserUpdateSerializer(serializers.Serializer):
     """Profile changes. Only the sent fields change; read-only fields in the body are ignored."""
 
-    # ``instance`` is the target user. Onboarding, verification and id fields are not listed,
-    # so a PATCH cannot forge them; ``accounts.services.profile`` applies what passes.
+    # ``instance`` is the target user, ``request`` in the context. Onboarding, verification and
+    # id fields are not listed, so a PATCH cannot forge them. Who may change which field, and
+    # with how recent a password proof, is ``accounts.profile_rules``; ``validate`` applies it
+    # before anything else is checked. ``accounts.services.profile`` applies what passes.
 
     first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
     last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
@@ -117,13 +119,7 @@ class UserUpdateSerializer(serializers.Serializer):
     )
 
     def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
-        taken = User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk).exists()
-        if taken:
-            raise serializers.ValidationError(
-                "Another account uses this email address.", code="unique"
-            )
-        return value
+        return value.strip().lower()
 
     def validate_set_current_organization(self, value: Any) -> Organization:
         organization = Organization.objects.filter(
@@ -152,6 +148,11 @@ class UserUpdateSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Who may change what comes first: a refused caller learns nothing about passwords or
+        # which addresses are taken.
+        self._check_rules(attrs)
+        if attrs.get("email", self.instance.email) != self.instance.email:
+            self._check_email_free(attrs["email"])
         organization, team = attrs.get("set_current_organization"), attrs.get("set_current_team")
         if (
             organization is not None
@@ -165,6 +166,25 @@ class UserUpdateSerializer(serializers.Serializer):
         if "password" in attrs:
             self._check_password_change(attrs["password"], attrs.get("current_password"))
         return attrs
+
+    def _check_rules(self, attrs: dict[str, Any]) -> None:
+        request = self.context["request"]
+        via_key = isinstance(request.auth, PersonalAPIKey)
+        try:
+            profile_rules.check_change(
+                user=self.instance,
+                changes=attrs,
+                caller_is_staff=request.user.is_staff,
+                session=None if via_key else request.session,
+            )
+        except profile_rules.ProfileChangeRefusedError as exc:
+            raise exceptions.PermissionDenied(str(exc), code=exc.code) from None
+
+    def _check_email_free(self, email: str) -> None:
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise serializers.ValidationError(
+                {"email": "Another account uses this email address."}, code="unique"
+            )
 
     def _check_password_change(self, password: str, current_password: str | None) -> None:
         user = self.instance

@@ -23,7 +23,7 @@ from accounts.serializers.email_verification import (
 from accounts.serializers.users import UserSerializer
 from accounts.services import email_verification
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
+from users_api.permissions import APIScopePermission, SessionOnly
 from users_api.throttling import IPRateThrottle, RateThrottle
 
 
@@ -193,15 +193,16 @@ class VerifyEmailView(APIView):
 
 
 class CancelEmailChangeRequestView(APIView):
-    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
+    # Cancelling protects the account rather than exposing it: any session may do it.
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
         operation_id="users_cancel_email_change_request",
         summary="Cancel a pending email change",
         description=(
             "Clears `pending_email` and invalidates its code. 400 "
-            "`email_change_request_not_found` when no change is pending. Session only; "
-            "needs a recent re-authentication."
+            "`email_change_request_not_found` when no change is pending. Session only (any "
+            "session)."
         ),
         request=None,
         responses={200: UserSerializer},

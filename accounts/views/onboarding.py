@@ -11,7 +11,7 @@ from accounts import lookup
 from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding, scenes
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated
+from users_api.permissions import APIScopePermission
 from users_api.throttling import UserRateThrottle
 
 # Documented as session-only: the views declare no scope, so every API key is refused.
@@ -24,7 +24,8 @@ class OnboardingSkipThrottle(UserRateThrottle):
 
 class OnboardingSkipView(APIView):
     required_scopes: list[str] = []  # no scope: API keys are refused
-    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+    # Not a sensitive write (SPEC §1.6): any session, also one opened by verify_email.
+    permission_classes = [IsAuthenticated, APIScopePermission]
     throttle_classes = [OnboardingSkipThrottle]
 
     @extend_schema(
@@ -34,7 +35,7 @@ class OnboardingSkipView(APIView):
         responses=UserSerializer,
         summary="Leave onboarding for later (or another reason); the first skip time is kept.",
         description=(
-            "Session only, recent password proof required. `reason` is `later` or `other` "
+            "Session only (any session: not a sensitive write). `reason` is `later` or `other` "
             "(`delegated` only through the delegate endpoint). Cancels a pending setup "
             "delegation. `step_at_skip` goes to the logs for analytics. Throttle "
             "`onboarding_skip`, per caller."

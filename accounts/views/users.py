@@ -3,16 +3,15 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, permissions
+from rest_framework import generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import freshness
+from accounts import profile_rules
 from accounts.lookup import target_user
 from accounts.models import User
 from accounts.serializers.fields import JSONObjectField
@@ -28,22 +27,8 @@ from accounts.serializers.users import (
 from accounts.services import profile
 from accounts.services.security_events import RequestMeta
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated, api_key_of
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated
 from users_api.throttling import UserRateThrottle
-
-# A session PATCH touching only these keys needs no recent re-authentication (SPEC §1.6).
-FRESHNESS_EXEMPT_KEYS = frozenset(
-    {
-        "theme_mode",
-        "set_current_organization",
-        "set_current_team",
-        "allow_sidebar_suggestions",
-        "shortcut_position",
-        "has_seen_product_intro_for",
-        "events_column_config",
-        "role_at_organization",
-    }
-)
 
 UUID_PARAMETER = OpenApiParameter(
     "uuid",
@@ -55,48 +40,32 @@ UUID_PARAMETER = OpenApiParameter(
 _ERRORS = dict.fromkeys((400, 401, 403, 404), ErrorResponseSerializer)
 
 
+def _fields(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+_WRITE_RULES = (
+    "Session callers need a password proof younger than `SENSITIVE_ACTION_MAX_AGE` to change "
+    f"{_fields(profile_rules.fields_needing(profile_rules.Freshness.SENSITIVE))} (a password "
+    "change with the correct `current_password` is its own proof), and younger than "
+    "`FRESH_REAUTH_MAX_AGE` to change "
+    f"{_fields(profile_rules.fields_needing(profile_rules.Freshness.FRESH))}; else 403 "
+    "`sensitive_action_required_reauth`. Every other field may be changed by any session. A "
+    "field sent back unchanged needs nothing. Only staff may send `is_staff` (403). API keys "
+    "need `user:write` and can change neither email nor password (403)."
+)
+
+
 def _body(request: Request) -> Mapping[str, Any]:
     """The parsed body if it is an object; anything else is left for the serializer to refuse."""
     return request.data if isinstance(request.data, Mapping) else {}
 
 
-class RecentlyAuthenticatedUnlessHarmless(RecentlyAuthenticated):
-    """Freshness for session writes, except a PATCH/PUT whose keys are all cosmetic."""
+class DeletionNeedsRecentPassword(RecentlyAuthenticated):
+    """Deleting the account needs a recent password proof; edits follow ``profile_rules``."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        if request.method in ("PATCH", "PUT") and set(_body(request)) <= FRESHNESS_EXEMPT_KEYS:
-            return True
-        return super().has_permission(request, view)
-
-
-class ProfileChangeRules(permissions.BasePermission):
-    """Who may send ``is_staff``, and how email and password may change (SPEC §1.4, §2.13)."""
-
-    def has_object_permission(self, request: Request, view: APIView, obj: User) -> bool:
-        if request.method not in ("PATCH", "PUT"):
-            return True
-        body = _body(request)
-        email = body.get("email")
-        changes_email = "email" in body and not (
-            isinstance(email, str) and email.strip().lower() == obj.email
-        )
-        if "is_staff" in body and not request.user.is_staff:
-            raise exceptions.PermissionDenied("Only staff may change staff status.")
-        if api_key_of(request) is not None:
-            if changes_email or "password" in body:
-                raise exceptions.PermissionDenied(
-                    "API keys cannot change the email address or the password."
-                )
-        elif changes_email and not freshness.is_within(
-            request.session, settings.FRESH_REAUTH_MAX_AGE
-        ):
-            raise exceptions.PermissionDenied(
-                "Re-authenticate to change your email address.",
-                code="sensitive_action_required_reauth",
-            )
-        return True
+        return request.method != "DELETE" or super().has_permission(request, view)
 
 
 class PasswordChangeThrottle(UserRateThrottle):
@@ -146,15 +115,9 @@ class UserDetailView(APIView):
     permission_classes = [
         permissions.IsAuthenticated,
         APIScopePermission,
-        RecentlyAuthenticatedUnlessHarmless,
-        ProfileChangeRules,
+        DeletionNeedsRecentPassword,
     ]
     throttle_classes = [PasswordChangeThrottle]
-
-    def _target(self, request: Request, uuid: str) -> User:
-        user = target_user(request, uuid)
-        self.check_object_permissions(request, user)
-        return user
 
     def _represent(self, request: Request, user: User) -> Response:
         user = load_for_representation(user)
@@ -166,17 +129,14 @@ class UserDetailView(APIView):
         tags=["users"],
     )
     def get(self, request: Request, uuid: str) -> Response:
-        return self._represent(request, self._target(request, uuid))
+        return self._represent(request, target_user(request, uuid))
 
     @extend_schema(
         parameters=[UUID_PARAMETER],
         request=UserUpdateSerializer,
         responses={200: UserSerializer, **_ERRORS},
         tags=["users"],
-        description="Only the sent fields change. Session callers need a recent "
-        "re-authentication unless every key is one of: "
-        + ", ".join(f"`{key}`" for key in sorted(FRESHNESS_EXEMPT_KEYS))
-        + ". API keys need `user:write` and can change neither email nor password.",
+        description="Only the sent fields change. " + _WRITE_RULES,
     )
     def patch(self, request: Request, uuid: str) -> Response:
         return self._update(request, uuid, partial=True)
@@ -201,7 +161,7 @@ class UserDetailView(APIView):
         "member remains in one of them.",
     )
     def delete(self, request: Request, uuid: str) -> Response:
-        user = self._target(request, uuid)
+        user = target_user(request, uuid)
         is_caller = user.pk == request.user.pk
         profile.delete_user(user=user)
         if is_caller:
@@ -209,7 +169,7 @@ class UserDetailView(APIView):
         return Response(status=204)
 
     def _update(self, request: Request, uuid: str, *, partial: bool) -> Response:
-        user = self._target(request, uuid)
+        user = target_user(request, uuid)
         serializer = UserUpdateSerializer(
             user, data=request.data, partial=partial, context={"request": request}
         )

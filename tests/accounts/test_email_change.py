@@ -189,15 +189,14 @@ class TestCancel:
         user.refresh_from_db()
         assert user.pending_email == "new@example.com"
 
-    def test_a_stale_session_must_reauthenticate(self, user, request_change, session_client):
+    def test_any_session_may_cancel(self, user, request_change, session_client):
         request_change(user, "new@example.com")
 
         response = session_client(user, fresh=False).patch(CANCEL_URL)
 
-        assert response.status_code == 403
-        assert response.json()["code"] == "sensitive_action_required_reauth"
+        assert response.status_code == 200
         user.refresh_from_db()
-        assert user.pending_email == "new@example.com"
+        assert user.pending_email is None
 
     def test_only_patch_is_allowed(self, user, session_client):
         response = session_client(user).post(CANCEL_URL)

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import EmailVerificationCode, User
 from accounts.services import email_verification
-from tests.accounts.email_support import CANCEL_URL, REQUEST_URL, VERIFY_URL, code_in
+from tests.accounts.email_support import REQUEST_URL, VERIFY_URL, code_in
 
 
 @pytest.fixture
@@ -68,9 +68,12 @@ class TestVerifying:
         me = api_client.get("/api/users/@me/")
         assert me.status_code == 200
         assert me.json()["sensitive_session_expires_at"] is None
-        cancel = api_client.patch(CANCEL_URL)
-        assert cancel.status_code == 403
-        assert cancel.json()["code"] == "sensitive_action_required_reauth"
+        # It may edit the profile at once; what protects the account needs the password.
+        edit = api_client.patch("/api/users/@me/", {"first_name": "Ada", "theme_mode": "dark"})
+        assert edit.status_code == 200, edit.json()
+        sensitive = api_client.patch("/api/users/@me/", {"allow_impersonation": False})
+        assert sensitive.status_code == 403
+        assert sensitive.json()["code"] == "sensitive_action_required_reauth"
 
     def test_a_code_works_once(self, unverified, issue_code):
         code = issue_code(unverified)

@@ -2,7 +2,7 @@
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -267,19 +267,11 @@ def test_anonymous_callers_are_401(api_client, db):
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_a_session_without_recent_password_proof_must_reauthenticate(session_client, user):
+def test_a_session_without_recent_password_proof_may_skip(session_client, user):
     response = skip(session_client(user, fresh=False), {"reason": "later"})
-    assert response.status_code == 403
-    assert response.json()["code"] == "sensitive_action_required_reauth"
-
-
-def test_a_stale_session_must_reauthenticate(client, user):
-    with time_machine.travel(datetime.now(tz=UTC) + timedelta(hours=2, seconds=1)):
-        response = skip(client, {"reason": "later"})
-    assert response.status_code == 403
-    assert response.json()["code"] == "sensitive_action_required_reauth"
+    assert response.status_code == 200
     user.refresh_from_db()
-    assert user.onboarding_skipped_at is None
+    assert user.onboarding_skipped_at is not None
 
 
 def test_the_skip_is_throttled_per_user(settings, client, session_client, make_user):

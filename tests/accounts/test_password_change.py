@@ -99,12 +99,35 @@ def test_a_user_without_a_usable_password_sets_one_without_the_current(
     assert user.check_password(NEW_PASSWORD)
 
 
-def test_a_password_change_needs_a_fresh_session(make_user, session_client):
-    response = session_client(make_user(), fresh=False).patch(
+def test_the_correct_current_password_is_proof_enough(make_user, session_client):
+    user = make_user()
+    response = session_client(user, fresh=False).patch(
         ME, {"password": NEW_PASSWORD, "current_password": PASSWORD}, format="json"
     )
-    assert response.status_code == 403
-    assert response.json()["code"] == "sensitive_action_required_reauth"
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_stale_session_cannot_guess_the_current_password_for_free(make_user, session_client):
+    response = session_client(make_user(), fresh=False).patch(
+        ME, {"password": NEW_PASSWORD, "current_password": "wrong"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "incorrect_password"
+
+
+def test_setting_a_first_password_needs_a_recent_proof(make_user, session_client):
+    user = make_user(password=None)  # no usable password: nothing to send as current_password
+
+    stale = session_client(user, fresh=False).patch(ME, {"password": NEW_PASSWORD})
+    fresh = session_client(user).patch(ME, {"password": NEW_PASSWORD})
+
+    assert stale.status_code == 403
+    assert stale.json()["code"] == "sensitive_action_required_reauth"
+    assert fresh.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
 
 
 def test_guesses_of_the_current_password_are_throttled(make_user, session_client):

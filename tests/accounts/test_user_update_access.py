@@ -9,50 +9,36 @@ from rest_framework.test import APIClient
 
 ME = "/api/users/@me/"
 
-EXEMPT = {
+# Fields any session may change, also one that never proved the password (SPEC §1.6).
+ANY_SESSION = {
+    "first_name": "Grace",
+    "last_name": "Hopper",
+    "notification_settings": {"plugin_disabled": False},
+    "anonymize_data": True,
+    "toolbar_mode": "disabled",
     "theme_mode": "dark",
     "allow_sidebar_suggestions": True,
     "shortcut_position": "below",
     "has_seen_product_intro_for": {"surveys": True},
     "events_column_config": {"active": "DEFAULT"},
+    "hedgehog_config": {"color": "green"},
     "role_at_organization": "data",
 }
+# Fields that protect the account: a password proof younger than SENSITIVE_ACTION_MAX_AGE.
+SENSITIVE = {"allow_impersonation": False}
 
 
 class TestSessionFreshness:
-    def test_a_sensitive_write_without_a_password_proof_needs_reauthentication(
-        self, make_user, session_client
-    ):
-        user = make_user(first_name="Ada")
-        response = session_client(user, fresh=False).patch(
-            ME, {"first_name": "Grace"}, format="json"
-        )
-        assert response.status_code == 403
-        assert response.json()["code"] == "sensitive_action_required_reauth"
-        user.refresh_from_db()
-        assert user.first_name == "Ada"
-
-    def test_a_proof_older_than_the_sensitive_age_needs_reauthentication(
-        self, make_user, session_client
-    ):
-        client = session_client(make_user())
-        with time_machine.travel(timezone.now() + timedelta(hours=2, seconds=1)):
-            response = client.patch(ME, {"first_name": "Grace"}, format="json")
-        assert response.status_code == 403
-        assert response.json()["code"] == "sensitive_action_required_reauth"
-
-    def test_a_proof_younger_than_the_sensitive_age_is_enough(self, make_user, session_client):
-        client = session_client(make_user())
-        with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=59)):
-            response = client.patch(ME, {"first_name": "Grace"}, format="json")
-        assert response.status_code == 200
-
-    @pytest.mark.parametrize(("key", "value"), EXEMPT.items())
-    def test_cosmetic_keys_need_no_fresh_proof(self, make_user, session_client, key, value):
+    @pytest.mark.parametrize(("key", "value"), ANY_SESSION.items())
+    def test_profile_fields_need_no_password_proof(self, make_user, session_client, key, value):
         response = session_client(make_user(), fresh=False).patch(ME, {key: value}, format="json")
         assert response.status_code == 200, response.json()
 
-    def test_switching_organization_needs_no_fresh_proof(self, make_user, session_client):
+    def test_all_of_them_at_once_with_put(self, make_user, session_client):
+        response = session_client(make_user(), fresh=False).put(ME, ANY_SESSION, format="json")
+        assert response.status_code == 200, response.json()
+
+    def test_switching_organization_needs_no_password_proof(self, make_user, session_client):
         user = make_user(with_team=True)
         response = session_client(user, fresh=False).patch(
             ME,
@@ -64,22 +50,102 @@ class TestSessionFreshness:
         )
         assert response.status_code == 200
 
-    def test_one_sensitive_key_among_cosmetic_ones_needs_a_fresh_proof(
-        self, make_user, session_client
+    @pytest.mark.parametrize("method", ["patch", "put"])
+    def test_a_sensitive_field_without_a_password_proof_needs_reauthentication(
+        self, make_user, session_client, method
     ):
-        response = session_client(make_user(), fresh=False).patch(
-            ME, {**EXEMPT, "anonymize_data": True}, format="json"
+        user = make_user(first_name="Ada")
+        response = getattr(session_client(user, fresh=False), method)(
+            ME, {**ANY_SESSION, **SENSITIVE}, format="json"
         )
         assert response.status_code == 403
         assert response.json()["code"] == "sensitive_action_required_reauth"
+        user.refresh_from_db()
+        assert (user.first_name, user.allow_impersonation) == ("Ada", True)  # nothing applied
 
-    def test_put_follows_the_same_rule(self, make_user, session_client):
-        client = session_client(make_user(), fresh=False)
-        assert client.put(ME, {"theme_mode": "dark"}, format="json").status_code == 200
-        assert client.put(ME, {"first_name": "G"}, format="json").status_code == 403
+    def test_a_proof_older_than_the_sensitive_age_needs_reauthentication(
+        self, make_user, session_client
+    ):
+        client = session_client(make_user())
+        with time_machine.travel(timezone.now() + timedelta(hours=2, seconds=1)):
+            response = client.patch(ME, SENSITIVE, format="json")
+        assert response.status_code == 403
+        assert response.json()["code"] == "sensitive_action_required_reauth"
+
+    def test_a_proof_younger_than_the_sensitive_age_is_enough(self, make_user, session_client):
+        user = make_user()
+        client = session_client(user)
+        with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=59)):
+            response = client.patch(ME, SENSITIVE, format="json")
+        assert response.status_code == 200
+        user.refresh_from_db()
+        assert user.allow_impersonation is False
+
+    def test_a_sensitive_field_sent_back_unchanged_needs_nothing(self, make_user, session_client):
+        user = make_user(email="ada@example.com", is_staff=True)
+        response = session_client(user, fresh=False).put(
+            ME,
+            {
+                "first_name": "Grace",
+                "email": "ada@example.com",
+                "allow_impersonation": True,
+                "is_staff": True,
+                "passkeys_enabled_for_2fa": False,
+            },
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+
+    def test_staff_status_needs_a_password_proof(self, make_user, session_client):
+        staff, other = make_user(is_staff=True), make_user()
+        path = f"/api/users/{other.uuid}/"
+
+        stale = session_client(staff, fresh=False).patch(path, {"is_staff": True}, format="json")
+        fresh = session_client(staff).patch(path, {"is_staff": True}, format="json")
+
+        assert stale.status_code == 403
+        assert stale.json()["code"] == "sensitive_action_required_reauth"
+        assert fresh.status_code == 200
+        other.refresh_from_db()
+        assert other.is_staff
+
+    def test_only_staff_may_send_is_staff_even_unchanged(self, make_user, session_client):
+        response = session_client(make_user()).patch(ME, {"is_staff": False}, format="json")
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
+
+    def test_an_email_change_needs_a_proof_younger_than_ten_minutes(
+        self, make_user, session_client
+    ):
+        client = session_client(make_user())
+        with time_machine.travel(timezone.now() + timedelta(minutes=10, seconds=1)):
+            stale = client.patch(ME, {"email": "new@example.com"}, format="json")
+            allowed = client.patch(ME, {"allow_impersonation": False}, format="json")
+        assert stale.status_code == 403
+        assert stale.json()["code"] == "sensitive_action_required_reauth"
+        assert allowed.status_code == 200  # still within the two hours
+
+    def test_a_refused_email_change_does_not_reveal_whether_the_address_is_taken(
+        self, make_user, session_client
+    ):
+        make_user(email="taken@example.com")
+        response = session_client(make_user(), fresh=False).patch(
+            ME, {"email": "taken@example.com"}, format="json"
+        )
+        assert response.status_code == 403
+
+    def test_deleting_the_account_needs_a_password_proof(self, make_user, session_client):
+        assert session_client(make_user(), fresh=False).delete(ME).status_code == 403
 
     def test_reading_needs_no_fresh_proof(self, make_user, session_client):
         assert session_client(make_user(), fresh=False).get(ME).status_code == 200
+
+
+def test_every_writable_field_has_a_rule():
+    from accounts.profile_rules import FIELDS
+    from accounts.serializers.profile import UserUpdateSerializer
+
+    assert set(UserUpdateSerializer().fields) == set(FIELDS)
 
 
 class TestAPIKeys:
@@ -118,6 +184,22 @@ class TestAPIKeys:
         assert response.status_code == 200
         user.refresh_from_db()
         assert (user.email, user.pending_email) == ("same@example.com", None)
+
+    def test_a_key_cannot_probe_which_addresses_are_taken(self, make_user, api_key_client):
+        make_user(email="taken@example.com")
+        response = api_key_client("*").patch(ME, {"email": "taken@example.com"}, format="json")
+        assert response.status_code == 403
+
+    def test_a_key_changes_sensitive_profile_fields_without_freshness(
+        self, make_user, api_key_client
+    ):
+        user = make_user()
+        response = api_key_client("user:write", user=user).patch(
+            ME, {"allow_impersonation": False}, format="json"
+        )
+        assert response.status_code == 200
+        user.refresh_from_db()
+        assert user.allow_impersonation is False
 
     @pytest.mark.parametrize("scope", ["user:write", "*"])
     def test_a_key_never_changes_the_password(self, make_user, api_key_client, scope):
