@@ -41,6 +41,23 @@ def disable_two_factor_action(
     )
 
 
+@admin.action(description="Clear the two-factor lockout of the selected users")
+def clear_two_factor_lockout_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    """Forget failed second-factor attempts (budget and back-off); one security event each."""
+    if queryset.model is User:
+        users = list(queryset)
+    else:
+        users = list(User.objects.filter(pk__in=queryset.values("user")))
+    meta = RequestMeta.of(request)
+    for user in users:
+        services.clear_lockout(user=user, meta=meta, by=request.user)
+    modeladmin.message_user(
+        request, f"Two-factor lockout cleared for {len(users)} user(s).", messages.SUCCESS
+    )
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows are created and removed only through the two-factor services."""
 
@@ -62,7 +79,7 @@ class TOTPDeviceAdmin(ReadOnlyAdmin):
     # The seed (``key``) and the replay/drift state are deliberately not shown.
     fields = ["user", "name", "confirmed", "created_at", "last_used_at", "failures"]
     readonly_fields = fields
-    actions = [disable_two_factor_action]
+    actions = [clear_two_factor_lockout_action, disable_two_factor_action]
 
     @admin.display(description="Failed attempts", ordering="throttling_failure_count")
     def failures(self, device: TOTPDevice) -> int:
@@ -105,4 +122,8 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithTwoFactorAdmin(accounts_user_admin.UserAdmin):
     list_display = (*accounts_user_admin.UserAdmin.list_display, two_factor_enabled)
-    actions = (*(accounts_user_admin.UserAdmin.actions or ()), disable_two_factor_action)
+    actions = (
+        *(accounts_user_admin.UserAdmin.actions or ()),
+        clear_two_factor_lockout_action,
+        disable_two_factor_action,
+    )

@@ -11,7 +11,7 @@ from accounts import emails
 from accounts.models import SecurityEvent, User
 from accounts.services import security_events, sessions
 from accounts.services.security_events import RequestMeta
-from twofactor import backup_codes, totp
+from twofactor import backup_codes, throttling, totp
 from twofactor.errors import TwoFactorNotEnabled
 from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
 
@@ -202,6 +202,21 @@ def disable_two_factor(
         )
         emails.queue(template="two_factor_disabled", to=user.email, context=_email_context(user))
     return True
+
+
+def clear_lockout(*, user: User, meta: RequestMeta | None = None, by: User | None = None) -> None:
+    """Forget the user's failed second-factor attempts: the budget and the back-off.
+
+    For staff helping a user who was locked out (admin action); recorded as a security event.
+    """
+    TOTPDevice.objects.filter(user=user).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    throttling.reset_budget(user.pk)
+    context = {"by_user_id": by.pk} if by is not None else {}
+    security_events.record(
+        type=SecurityEvent.Type.TWO_FACTOR_LOCKOUT_CLEARED, user=user, meta=meta, context=context
+    )
 
 
 def reencrypt_totp_seeds(*, batch_size: int = 500) -> int:

@@ -64,13 +64,48 @@ class AtomicRateThrottle(RateThrottle):
         return getattr(self, "_wait", None)
 
 
+_SPENT_ATTR = "_two_factor_budget_keys"
+
+
 class TwoFactorVerifyThrottle(AtomicRateThrottle):
-    """``two_factor_verify``: code checks of the signed-in user (setup validation)."""
+    """``two_factor_verify``: a budget of *failed* code checks per user (setup validation).
+
+    Each attempt reserves one unit with the atomic ``INCR`` (so parallel guesses cannot exceed
+    the budget); the view gives it back with ``refund_attempt`` when the code was accepted or
+    never checked. What stays spent is failures only, so a correct code is never refused
+    because of earlier correct ones.
+    """
 
     scope = "two_factor_verify"
 
     def key_for(self, request: Request, view: "APIView") -> str | None:
         return str(request.user.pk) if request.user.is_authenticated else None
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        allowed = super().allow_request(request, view)
+        key = self.get_cache_key(request, view)
+        if allowed and key is not None:
+            setattr(request, _SPENT_ATTR, [*getattr(request, _SPENT_ATTR, []), key])
+        return allowed
+
+
+def refund_attempt(request: Request) -> None:
+    """Give back the unit this request reserved: its code was accepted or not checked."""
+    keys = getattr(request, _SPENT_ATTR, [])
+    setattr(request, _SPENT_ATTR, [])
+    for key in keys:
+        try:
+            cache.decr(key)
+        except ValueError:  # the window ended meanwhile: nothing left to give back
+            pass
+        except Exception:  # a failed refund only costs the user one unit of budget
+            logger.warning("throttle two_factor_verify: cache unavailable, refund lost")
+
+
+def reset_budget(user_id: int) -> None:
+    """Forget a user's failed attempts (staff clearing a lockout)."""
+    key = f"throttle-atomic:{TwoFactorVerifyThrottle.scope}:{user_id}"
+    cache.delete_many([key, f"{key}:start"])
 
 
 class LoginTokenThrottle(TwoFactorVerifyThrottle):

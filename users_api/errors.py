@@ -6,6 +6,7 @@ that shapes errors.
 """
 
 import logging
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -154,7 +155,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None) is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait)))
+        # Rounded up: a client that waits exactly this long must not be refused again.
+        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     if isinstance(exc, ServiceUnavailable):
         headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
 

@@ -26,6 +26,9 @@ class SecurityEvent(models.Model):
         INVITE_ACCEPTED = "invite_accepted"
         INVITE_REFUSED = "invite_refused"
         INVITE_REVOKED = "invite_revoked"
+        TWO_FACTOR_LOCKOUT_CLEARED = "two_factor_lockout_cleared"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name
+        PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

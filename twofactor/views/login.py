@@ -13,7 +13,7 @@ from accounts.models import SecurityEvent
 from accounts.serializers.users import UserSerializer
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-from twofactor import errors, services
+from twofactor import errors, services, throttling
 from twofactor.serializers import (
     LoginTokenSerializer,
     ReauthenticatedSerializer,
@@ -29,8 +29,10 @@ from users_api.permissions import APIScopePermission
 
 
 def _raise_unless_accepted(
-    verification: services.Verification, invalid: exceptions.APIException
+    request: Request, verification: services.Verification, invalid: exceptions.APIException
 ) -> None:
+    if verification.result is not services.Result.INVALID:
+        throttling.refund_attempt(request)  # only failed codes stay counted
     if verification.result is services.Result.THROTTLED:
         wait = verification.retry_after.total_seconds() if verification.retry_after else None
         raise exceptions.Throttled(wait=wait)
@@ -70,8 +72,9 @@ class LoginTokenView(APIView):
             user=user, token=serializer.validated_data["token"], meta=meta
         )
         if verification.result is services.Result.NOT_ENABLED:
+            throttling.refund_attempt(request)
             raise errors.SecondFactorExpired()  # 2FA was turned off meanwhile: log in afresh
-        _raise_unless_accepted(verification, errors.SecondFactorInvalid())
+        _raise_unless_accepted(request, verification, errors.SecondFactorInvalid())
         login_flow.forget_password_step(request)
         login_flow.start_session(request, user)
         django_otp.login(request, verification.device)
@@ -128,7 +131,7 @@ class ReauthenticateView(APIView):
             if not token:
                 raise errors.reauth_token_required()
             verification = services.verify_second_factor(user=user, token=token, meta=meta)
-            _raise_unless_accepted(verification, errors.reauth_token_invalid())
+            _raise_unless_accepted(request, verification, errors.reauth_token_invalid())
             django_otp.login(request, verification.device)
         freshness.stamp(request.session)
         body = {

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.lookup import target_user
 from accounts.services.security_events import RequestMeta
-from twofactor import errors, pending_setup, services, totp
+from twofactor import errors, pending_setup, services, throttling, totp
 from twofactor.models import TOTPDevice
 from twofactor.serializers import (
     TwoFactorBackupCodesSerializer,
@@ -92,6 +92,7 @@ class TwoFactorValidateView(APIView):
         user = request.user
         secret = pending_setup.pending(request.session, user_id=user.pk)
         if secret is None:
+            throttling.refund_attempt(request)  # no code was checked
             raise errors.SetupExpired()
         device = services.confirm_totp_setup(
             user=user,
@@ -101,6 +102,7 @@ class TwoFactorValidateView(APIView):
         )
         if device is None:
             raise errors.token_invalid()
+        throttling.refund_attempt(request)  # only failed codes stay counted
         pending_setup.forget(request.session)
         update_session_auth_hash(request, user)  # keep this session; the others were revoked
         django_otp.login(request, device)
