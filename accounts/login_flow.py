@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from accounts import freshness
 from accounts.models import User
@@ -33,8 +34,16 @@ def start_session(request: HttpRequest, user: User, *, password_proved: bool = T
 
 
 def remember_password_step(request: HttpRequest, user: User) -> None:
-    """Remember, for 10 minutes, that this client proved the password of ``user``."""
-    request.session[PASSWORD_STEP_KEY] = {"user_id": user.pk, "at": timezone.now().timestamp()}
+    """Remember, for 10 minutes, that this client proved the password of ``user``.
+
+    Bound to the user's session auth hash, so a password reset or any revocation of the user's
+    sessions also ends the pending login.
+    """
+    request.session[PASSWORD_STEP_KEY] = {
+        "user_id": user.pk,
+        "at": timezone.now().timestamp(),
+        "auth": user.get_session_auth_hash(),
+    }
 
 
 def pending_password_step(request: HttpRequest) -> User | None:
@@ -47,7 +56,11 @@ def pending_password_step(request: HttpRequest) -> User | None:
         return None
     if timezone.now().timestamp() - at > PASSWORD_STEP_TTL.total_seconds():
         return None
-    return User.objects.filter(pk=step.get("user_id"), is_active=True).first()
+    user = User.objects.filter(pk=step.get("user_id"), is_active=True).first()
+    auth = step.get("auth")
+    if user is None or not isinstance(auth, str):
+        return None
+    return user if constant_time_compare(auth, user.get_session_auth_hash()) else None
 
 
 def forget_password_step(request: HttpRequest) -> None:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts import emails
+from accounts.services.security_events import RequestMeta
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +118,11 @@ def _mark_sent(message_id: str) -> None:
         cache.set(f"emails:sent:{message_id}", 1, timeout=int(SENT_TTL.total_seconds()))
     except Exception:
         logger.warning("email %s: cache unavailable, sent marker not stored", message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_reset_link(*, email: str, ip: str | None, user_agent: str) -> None:
+    """Look the address up and email a reset link if it is an account's (see password_reset)."""
+    from accounts.services import password_reset  # imports emails and the models
+
+    password_reset.send_reset_link(email=email, meta=RequestMeta(ip=ip, user_agent=user_agent))

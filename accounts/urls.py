@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.views import email_verification, onboarding, users
 from accounts.views.api_keys import CurrentPersonalAPIKeyView, PersonalAPIKeyViewSet
 from accounts.views.login import LoginView, LogoutView
+from accounts.views.password_reset import PasswordResetRequestView, PasswordResetView
 from accounts.views.signup import SignupView
 
 router = SimpleRouter()
@@ -15,6 +16,8 @@ urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("reset/", PasswordResetRequestView.as_view(), name="password-reset-request"),
+    path("reset/<str:uuid>/", PasswordResetView.as_view(), name="password-reset"),
     # Before the router: "@current" would otherwise be taken for a key id.
     path(
         "personal_api_keys/@current/",

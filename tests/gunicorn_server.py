@@ -48,18 +48,31 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 15) 
 
 
 @contextmanager
-def running_gunicorn(env: dict[str, str], startup_timeout: float = 30) -> Iterator[str]:
-    """Start gunicorn with the committed config; yield its base URL."""
+def running_gunicorn(
+    env: dict[str, str],
+    startup_timeout: float = 30,
+    log: list[str] | None = None,
+    access_log: bool = False,
+) -> Iterator[str]:
+    """Start gunicorn with the committed config; yield its base URL.
+
+    ``log``, if given, receives every line gunicorn writes to stderr (with ``access_log``, the
+    access log too, in the committed format).
+    """
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [GUNICORN, "-c", "gunicorn.conf.py", "users_api.wsgi:application"],
         cwd=ROOT,
-        env={**env, "GUNICORN_BIND": "127.0.0.1:0", "GUNICORN_ACCESS_LOG": ""},
+        env={
+            **env,
+            "GUNICORN_BIND": "127.0.0.1:0",
+            "GUNICORN_ACCESS_LOG": "/dev/stderr" if access_log else "",
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    log: list[str] = []
+    log = [] if log is None else log
 
     def pump() -> None:
         for line in process.stderr:

@@ -171,6 +171,11 @@ TABLE = [
                 401, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/validate_2fa/", "create", T, TOKEN,
                 401, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
+    # --- Password reset of another user (SPEC §2.16): only the emailed token opens it.
+    row("GET", "/api/reset/{uuid}/", "read", T, None,
+                400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
+    row("POST", "/api/reset/{uuid}/", "update", T, {"token": "1-2", "password": NEW_PASSWORD},
+                400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
     # --- Another user's API key (SPEC §2.15): session only, and only one's own.
     row("GET", KEY, "read", KEY_OF_T, None,
                 401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),

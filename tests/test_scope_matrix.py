@@ -181,6 +181,15 @@ ROUTES = [
         expect(400, 400, 403, 403, 403),  # the caller is verified: nothing to confirm
         lambda ctx: {"uuid": str(ctx.user.uuid), "code": "123456"},
     ),
+    # Password reset (SPEC §2.16): anonymous allowed, keys refused.
+    Route("POST", "/api/reset/", expect(204, 204, 403, 403, 403), {"email": "x@example.com"}),
+    Route("GET", "/api/reset/{uuid}/?token=x", expect(400, 400, 403, 403, 403)),
+    Route(
+        "POST",
+        "/api/reset/{uuid}/",
+        expect(400, 400, 403, 403, 403),
+        {"token": "x", "password": "a new passphrase 42"},
+    ),
     # Docs and probes are public.
     Route("GET", "/api/schema/", expect(200, 200, 200, 200, 200)),
     Route("GET", "/_health/", expect(200, 200, 200, 200, 200)),

@@ -1,67 +1,18 @@
-"""Atomic rate limits for the endpoints that check codes and passwords (SPEC §1.8).
-
-DRF's throttle reads a history list, appends and writes it back: parallel requests all read the
-same list and all pass. Here each request is one atomic ``INCR`` on a counter that lives for the
-window, so a burst of N parallel guesses gets exactly the budget through and no more. They guard
-secrets, so an unreachable cache refuses (503) rather than allowing.
-"""
+"""Rate limits of the second factor and re-authentication, on the atomic counter (SPEC §1.8)."""
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from rest_framework.request import Request
 
 from accounts import login_flow
-from users_api.errors import ServiceUnavailable
-from users_api.throttling import RateThrottle
+from users_api.throttling import AtomicRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
-
-
-class AtomicRateThrottle(RateThrottle):
-    """A fixed window per key, started by the key's first request; counted with ``INCR``."""
-
-    fail_closed = True
-
-    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
-        # Not DRF's "throttle:<scope>:…": a history-list throttle of the same scope and ident
-        # elsewhere must never read this integer counter (or we its list).
-        ident = self.key_for(request, view)
-        return None if ident is None else f"throttle-atomic:{self.scope}:{ident}"
-
-    def allow_request(self, request: Request, view: "APIView") -> bool:
-        if self.rate is None:
-            return True
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
-        try:
-            count, started_at = self._hit(key)
-        except Exception as exc:
-            logger.warning("throttle %s: cache unavailable, refusing", self.scope)
-            raise ServiceUnavailable() from exc
-        self._wait = max(1.0, started_at + self.duration - time.time())
-        return count <= self.num_requests
-
-    def _hit(self, key: str) -> tuple[int, float]:
-        now = time.time()
-        for _ in range(2):
-            cache.add(f"{key}:start", now, timeout=self.duration)
-            cache.add(key, 0, timeout=self.duration)
-            try:
-                count = cache.incr(key)
-            except ValueError:  # the window expired between add() and incr(): start again
-                continue
-            return count, cache.get(f"{key}:start", now)
-        raise RuntimeError("throttle counter keeps expiring")
-
-    def wait(self) -> float | None:
-        return getattr(self, "_wait", None)
 
 
 _SPENT_ATTR = "_two_factor_budget_keys"

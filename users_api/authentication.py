@@ -37,7 +37,9 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[User, PersonalAPIKey] | None:
         for name in _QUERY_PARAMS_REFUSED:
-            if name in request.query_params:
+            value = request.query_params.get(name)
+            # "token" is also the password-reset link's parameter: refuse it only as a key.
+            if value is not None and (name != "token" or key_crypto.looks_like_key(value)):
                 raise exceptions.AuthenticationFailed(
                     "API keys are accepted only in the Authorization header."
                 )

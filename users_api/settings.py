@@ -237,6 +237,11 @@ TOTP_ISSUER = env.str("TOTP_ISSUER", default="Users API")
 # Only staff sessions that passed a second factor may use the admin (twofactor/admin_site.py).
 ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 PUSH_TOKEN_STALE_DAYS = env.int("PUSH_TOKEN_STALE_DAYS", default=270)
+# The web app's page a reset email links to. ``{uuid}`` and ``{token}`` are filled in if
+# present, else ``/<uuid>/<token>`` is appended (the reference shape).
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="http://localhost:8000/reset")
+# Seconds a reset link stays valid (Django's token generator reads this name).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -272,6 +277,11 @@ REST_FRAMEWORK = {
         "password_change": env.str("THROTTLE_PASSWORD_CHANGE", default="5/min"),
         "push_tokens": env.str("THROTTLE_PUSH_TOKENS", default="60/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="20/hour"),
+        "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="5/hour"),
+        "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="30/hour"),
+        "password_reset_confirm_ip": env.str(
+            "THROTTLE_PASSWORD_RESET_CONFIRM_IP", default="60/hour"
+        ),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Reverse proxies in front that append to X-Forwarded-For. DRF's default (None) would take

@@ -1,15 +1,20 @@
 """Rate limits kept in the configured cache, so every web process shares them (SPEC §1.8).
 
 Rates are settings (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) and may use a multiplier,
-e.g. ``6/20min``. A throttle that guards a secret fails closed (503) when the cache is down;
+e.g. ``6/20min``. Throttles that guard secrets count with ``AtomicRateThrottle``: DRF's own reads
+a history list, appends and writes it back, so parallel requests all read the same list and all
+pass; one atomic ``INCR`` per request lets a burst of N parallel guesses through up to the budget
+and no more. A throttle that guards a secret fails closed (503) when the cache is down;
 the others fail open with a warning. Neither becomes a 500.
 """
 
 import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 import redis.exceptions
+from django.core.cache import cache
 from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -95,3 +100,44 @@ class UserRateThrottle(RateThrottle):
 class IPRateThrottle(RateThrottle):
     def key_for(self, request: Request, view: "APIView") -> str | None:
         return self.get_ident(request)
+
+
+class AtomicRateThrottle(RateThrottle):
+    """A fixed window per key, started by the key's first request; counted with ``INCR``."""
+
+    fail_closed = True
+
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
+        # Not DRF's "throttle:<scope>:…": a history-list throttle of the same scope and ident
+        # elsewhere must never read this integer counter (or we its list).
+        ident = self.key_for(request, view)
+        return None if ident is None else f"throttle-atomic:{self.scope}:{ident}"
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        try:
+            count, started_at = self._hit(key)
+        except Exception as exc:
+            logger.warning("throttle %s: cache unavailable, refusing", self.scope)
+            raise ServiceUnavailable() from exc
+        self._wait = max(1.0, started_at + self.duration - time.time())
+        return count <= self.num_requests
+
+    def _hit(self, key: str) -> tuple[int, float]:
+        now = time.time()
+        for _ in range(2):
+            cache.add(f"{key}:start", now, timeout=self.duration)
+            cache.add(key, 0, timeout=self.duration)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # the window expired between add() and incr(): start again
+                continue
+            return count, cache.get(f"{key}:start", now)
+        raise RuntimeError("throttle counter keeps expiring")
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)

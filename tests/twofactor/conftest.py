@@ -57,6 +57,7 @@ def password_step_client() -> Callable[[User], APIClient]:
         session[login_flow.PASSWORD_STEP_KEY] = {
             "user_id": user.pk,
             "at": timezone.now().timestamp(),
+            "auth": User.objects.get(pk=user.pk).get_session_auth_hash(),
         }
         session.save()
         return client

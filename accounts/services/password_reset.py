@@ -1,0 +1,111 @@
+"""Password reset by email (SPEC §2.16): request a link, check its token, set a new password.
+
+The request answers the same, after the same work, whether or not the address belongs to an
+account: it only queues ``send_reset_link``, and the lookup happens in the background task. The
+token is Django's ``PasswordResetTokenGenerator``: an HMAC over the user's password hash, last
+login and a timestamp, so it expires after ``PASSWORD_RESET_TIMEOUT``, dies when the password
+changes (single use) and is never stored. A reset never logs in: the user signs in afterwards,
+with the second factor if they have one.
+"""
+
+import logging
+import uuid as uuid_lib
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+
+from accounts import emails
+from accounts.models import SecurityEvent, User
+from accounts.services import security_events, sessions
+from accounts.services.security_events import RequestMeta
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidTokenError(Exception):
+    """Unknown user, or a wrong, expired or used token: one answer for all."""
+
+
+def request_reset(*, email: str, meta: RequestMeta) -> None:
+    """Queue the reset email for ``email`` if it is an account's: no lookup here (timing)."""
+    task_kwargs = {"email": email, "ip": meta.ip, "user_agent": meta.user_agent}
+    transaction.on_commit(partial(_enqueue, task_kwargs))
+
+
+def _enqueue(task_kwargs: dict[str, str | None]) -> None:
+    from accounts.tasks import send_reset_link  # the task module imports this one
+
+    try:
+        send_reset_link.apply_async(kwargs=task_kwargs)
+    except Exception as exc:  # any broker failure: do it in this process instead
+        logger.warning(
+            "password reset: broker unavailable (%s), running inline", type(exc).__name__
+        )
+        send_reset_link.apply(kwargs=task_kwargs, throw=False)
+
+
+def reset_link(user: User, token: str) -> str:
+    base = settings.PASSWORD_RESET_URL
+    if "{uuid}" in base and "{token}" in base:
+        return base.replace("{uuid}", str(user.uuid)).replace("{token}", token)
+    return f"{base.rstrip('/')}/{user.uuid}/{token}"
+
+
+def send_reset_link(*, email: str, meta: RequestMeta) -> bool:
+    """Email a reset link to the active account with ``email``; False if there is none."""
+    user = User.objects.filter(email__iexact=User.objects.normalize_email(email).strip()).first()
+    if user is None or not user.is_active:
+        return False
+    token = default_token_generator.make_token(user)
+    security_events.record(type=SecurityEvent.Type.PASSWORD_RESET_REQUESTED, user=user, meta=meta)
+    emails.queue(
+        template="password_reset",
+        to=user.email,
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "link": reset_link(user, token),
+            "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )
+    return True
+
+
+def user_for_token(*, uuid: str, token: str) -> User:
+    """The active user whose reset ``token`` this is; else ``InvalidTokenError``."""
+    try:
+        parsed = uuid_lib.UUID(uuid)
+    except ValueError:
+        raise InvalidTokenError from None
+    if not token.isascii():  # a lone surrogate would break the HMAC comparison
+        raise InvalidTokenError
+    user = User.objects.filter(uuid=parsed, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise InvalidTokenError
+    return user
+
+
+@transaction.atomic
+def reset_password(*, user: User, token: str, password: str, meta: RequestMeta) -> None:
+    """Set ``password`` if ``token`` is still valid, end every session and pending login.
+
+    The row lock makes the token single-use even for two parallel requests: the second one
+    re-checks it against the new password hash and fails.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not default_token_generator.check_token(locked, token):
+        raise InvalidTokenError
+    locked.set_password(password)
+    locked.save(update_fields=["password"])
+    # The new hash already ends sessions and pending logins (their auth hash no longer
+    # matches); bump the generation too, so nothing depends on that detail.
+    sessions.revoke_all_sessions(user=locked)
+    security_events.record(type=SecurityEvent.Type.PASSWORD_RESET, user=locked, meta=meta)
+    emails.queue(
+        template="password_reset_completed",
+        to=locked.email,
+        context={"first_name": locked.first_name, "email": locked.email},
+    )
+    user.password, user.session_generation = locked.password, locked.session_generation

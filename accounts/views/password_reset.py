@@ -1,0 +1,145 @@
+"""Password reset (SPEC §2.16): anonymous, never logs in, never skips the second factor."""
+
+import hashlib
+from collections.abc import Mapping
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.fields import get_error_detail
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models.user import UserManager
+from accounts.serializers.password_reset import (
+    PasswordResetDoneSerializer,
+    PasswordResetRequestSerializer,
+    PasswordResetSerializer,
+    PasswordResetTokenSerializer,
+    PasswordResetValidSerializer,
+)
+from accounts.services import password_reset
+from accounts.services.security_events import RequestMeta
+from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import APIScopePermission
+from users_api.throttling import AtomicRateThrottle
+
+_TAGS = ["auth"]
+_UUID = OpenApiParameter(
+    "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="The uuid from the reset link."
+)
+
+
+class PasswordResetEmailThrottle(AtomicRateThrottle):
+    """Per address however it is spelled; the address itself is not kept in the cache key."""
+
+    scope = "password_reset_email"
+
+    def key_for(self, request: Request, view: APIView) -> str | None:
+        email = request.data.get("email") if isinstance(request.data, Mapping) else None
+        if not isinstance(email, str) or not email.strip():
+            return None  # refused by the serializer; the IP throttle counted it
+        normalized = UserManager.normalize_email(email.strip()).lower()
+        return hashlib.sha256(normalized.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class PasswordResetIPThrottle(AtomicRateThrottle):
+    scope = "password_reset_ip"
+
+    def key_for(self, request: Request, view: APIView) -> str | None:
+        return self.get_ident(request)
+
+
+class PasswordResetConfirmIPThrottle(PasswordResetIPThrottle):
+    scope = "password_reset_confirm_ip"
+
+
+def _invalid_token() -> serializers.ValidationError:
+    return serializers.ValidationError(
+        {
+            "token": [
+                serializers.ErrorDetail("This link is invalid or has expired.", "invalid_token")
+            ]
+        }
+    )
+
+
+class PasswordResetRequestView(APIView):
+    permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
+    throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
+
+    @extend_schema(
+        operation_id="password_reset_request",
+        tags=_TAGS,
+        request=PasswordResetRequestSerializer,
+        responses={
+            204: OpenApiResponse(description="Always, whether or not the address is known."),
+            400: ErrorResponseSerializer,
+            429: ErrorResponseSerializer,
+        },
+        description="Emails a reset link (valid `PASSWORD_RESET_TIMEOUT` seconds, once) if the "
+        "address belongs to an active account. The answer and its timing are the same for "
+        "unknown addresses. Throttled per address (`password_reset_email`) and per IP "
+        "(`password_reset_ip`).",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset.request_reset(
+            email=serializer.validated_data["email"], meta=RequestMeta.of(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
+    throttle_classes = [PasswordResetConfirmIPThrottle]
+
+    @extend_schema(
+        operation_id="password_reset_check",
+        tags=_TAGS,
+        parameters=[_UUID, PasswordResetTokenSerializer],
+        responses={200: PasswordResetValidSerializer, 400: ErrorResponseSerializer},
+        description="Whether a reset link still works: 400 `attr=token code=invalid_token` for "
+        "a wrong, expired or used token or an unknown uuid (one answer for all).",
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        query = PasswordResetTokenSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            password_reset.user_for_token(uuid=uuid, token=query.validated_data["token"])
+        except password_reset.InvalidTokenError:
+            raise _invalid_token() from None
+        return Response(PasswordResetValidSerializer({"success": True}).data)
+
+    @extend_schema(
+        operation_id="password_reset_confirm",
+        tags=_TAGS,
+        parameters=[_UUID],
+        request=PasswordResetSerializer,
+        responses={200: PasswordResetDoneSerializer, 400: ErrorResponseSerializer},
+        description="Set a new password with the link's token: 400 `attr=token "
+        "code=invalid_token`, or `attr=password` when a password validator refuses it. Every "
+        "session and pending login of the user ends, a notice is emailed. Does not sign in: "
+        "sign in afterwards (with the second factor, if enabled).",
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = serializer.validated_data["token"]
+        try:
+            user = password_reset.user_for_token(uuid=uuid, token=token)
+            password = serializer.validated_data["password"]
+            try:
+                password_validation.validate_password(password, user)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": get_error_detail(exc)}) from exc
+            password_reset.reset_password(
+                user=user, token=token, password=password, meta=RequestMeta.of(request)
+            )
+        except password_reset.InvalidTokenError:
+            raise _invalid_token() from None
+        return Response(PasswordResetDoneSerializer({"email": user.email}).data)
