@@ -162,12 +162,25 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Argon2id first (accounts/hashers.py). PBKDF2 stays so existing hashes still verify; Django
+# rehashes each with Argon2id at its user's next successful login.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Last: the only one that asks the network (accounts/breached_passwords.py).
+    {"NAME": "accounts.breached_passwords.PwnedPasswordValidator"},
 ]
+# Pwned Passwords range API; empty turns the breached-password check off.
+PWNED_PASSWORDS_URL = env.str(
+    "PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/"
+)
 
 # Bodies over this are refused with a JSON 413 before anything reads them (SPEC §1.2).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)

@@ -3,16 +3,19 @@
 import time
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from rest_framework.test import APIClient
 
 from accounts import login_flow
+from accounts.hashers import Argon2idPasswordHasher
 from accounts.models import SecurityEvent
 from accounts.views import login as login_views
 from tests.conftest import PASSWORD
+from users_api import settings as production_settings
 
 URL = "/api/login/"
-REAL_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+# What production hashes with: the settings module's own list (the suite-wide fixture swaps in
+# MD5 for speed).
+REAL_HASHERS = production_settings.PASSWORD_HASHERS
 
 
 def set_rates(settings, **rates):
@@ -102,27 +105,33 @@ def real_hasher(settings):
 
 @pytest.fixture
 def hasher_runs(real_hasher, monkeypatch):
-    """Count PBKDF2 computations (the expensive part of a password check)."""
+    """Count Argon2id computations (the expensive part of a password check): hashing a new
+    password and verifying one both run it once."""
     runs = []
-    encode = PBKDF2PasswordHasher.encode
+    for method in ("encode", "verify"):
+        original = getattr(Argon2idPasswordHasher, method)
 
-    def counting(self, *args, **kwargs):
-        runs.append(1)
-        return encode(self, *args, **kwargs)
+        def counting(self, *args, _original=original, **kwargs):
+            runs.append(1)
+            return _original(self, *args, **kwargs)
 
-    monkeypatch.setattr(PBKDF2PasswordHasher, "encode", counting)
+        monkeypatch.setattr(Argon2idPasswordHasher, method, counting)
     return runs
 
 
-@pytest.mark.parametrize("case", ["wrong_password", "unknown_email", "inactive_user"])
+@pytest.mark.parametrize(
+    "case", ["wrong_password", "unknown_email", "inactive_user", "unusable_password"]
+)
 def test_every_failure_runs_the_password_hasher_once(api_client, make_user, hasher_runs, case):
     make_user(email="ada@example.com")
     make_user(email="gone@example.com", is_active=False)
+    make_user(email="nopassword@example.com", password=None)
     hasher_runs.clear()
     email, password = {
         "wrong_password": ("ada@example.com", "wrong password"),
         "unknown_email": ("nobody@example.com", "wrong password"),
         "inactive_user": ("gone@example.com", PASSWORD),
+        "unusable_password": ("nopassword@example.com", "wrong password"),
     }[case]
 
     response = api_client.post(URL, {"email": email, "password": password})
