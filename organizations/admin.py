@@ -4,9 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-# The admin is a presentation layer like the views: it may call the accounts services, so
-# deleting a delegation invite here undoes the delegation exactly as the API does.
-from accounts.services import onboarding
+from organizations import services
 from organizations.models import (
     Dashboard,
     Organization,
@@ -102,7 +100,7 @@ class OrganizationInviteAdmin(admin.ModelAdmin):
         # Through the service, so a pending setup delegation is undone like over the API.
         for invite_id in list(queryset.values_list("pk", flat=True)):
             try:
-                onboarding.revoke_invite(invite_id=invite_id)
+                services.revoke_invite(invite_id=invite_id)
             except OrganizationInvite.DoesNotExist:
                 continue  # accepted or revoked concurrently
 

@@ -3,6 +3,8 @@
 Each carries the contract's stable ``code`` and the HTTP status it means.
 """
 
+from typing import Any
+
 
 class InviteRefusedError(Exception):
     """An invite cannot be created or accepted."""
@@ -12,10 +14,18 @@ class InviteRefusedError(Exception):
     detail = "This invite cannot be used."
     attr: str | None = None
 
-    def __init__(self, detail: str | None = None, *, attr: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        attr: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail or self.detail)
         self.detail = detail or self.detail
         self.attr = attr
+        # What the security event about the refusal records (invite, organization, level, stage).
+        self.context: dict[str, Any] = context or {}
 
 
 class InviteLevelAboveCreatorError(InviteRefusedError):

@@ -1,11 +1,15 @@
 """Organization invites: setup delegation, acceptance and revocation (SPEC §2.1). Session only.
 
-Accepting and revoking change user rows (current organization, onboarding state), so these
-views call the accounts app's onboarding services: views are where the apps meet.
+The invite use cases are ``organizations.services``; these views add what belongs to the
+accounts app, since views are where the apps meet: the security event of every creation,
+acceptance, refusal and revocation, and the invite email, in the use case's transaction.
 """
 
+import logging
 import uuid
+from typing import Any
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,20 +18,33 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import emails
+from accounts.models import SecurityEvent, User
 from accounts.serializers.users import UserSerializer
-from accounts.services import onboarding
+from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-from organizations import errors
+from organizations import errors, services
 from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
 from users_api.errors import ErrorResponseSerializer
 from users_api.throttling import UserRateThrottle
 
+logger = logging.getLogger(__name__)
+
 # Documented as session-only: the views declare no scope, so every API key is refused.
 SESSION_ONLY = [{"Session": []}]
+Event = SecurityEvent.Type
 
 
-def _refusal(refusal: errors.InviteRefusedError) -> exceptions.APIException:
+def _record(request: Request, type: SecurityEvent.Type, context: dict[str, Any]) -> None:
+    security_events.record(
+        type=type, user=request.user, meta=RequestMeta.of(request), context=context
+    )
+
+
+def _refused(request: Request, refusal: errors.InviteRefusedError) -> exceptions.APIException:
+    """Record the refusal (after the use case committed what it spent); answer with it."""
+    _record(request, Event.INVITE_REFUSED, {**refusal.context, "reason": refusal.code})
     if refusal.status == 400:
         detail = {refusal.attr: [refusal.detail]} if refusal.attr else refusal.detail
         return exceptions.ValidationError(detail, code=refusal.code)
@@ -79,15 +96,27 @@ class DelegateSetupView(APIView):
             raise exceptions.PermissionDenied("You are not a member of this organization.")
         serializer = DelegateSetupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        step_at_delegation = serializer.validated_data.pop("step_at_delegation")
         try:
-            invite = onboarding.delegate_onboarding(
-                user=request.user,
-                organization=membership.organization,
-                meta=RequestMeta.of(request),
-                **serializer.validated_data,
-            )
+            with transaction.atomic():
+                invite = services.delegate_setup(
+                    user=request.user,
+                    organization=membership.organization,
+                    **serializer.validated_data,
+                )
+                _record(request, Event.INVITE_CREATED, services.invite_context(invite))
+                _queue_invite_email(request.user, invite)
         except errors.InviteRefusedError as refusal:
-            raise _refusal(refusal) from None
+            raise _refused(request, refusal) from None
+        # No column for the step: it is analytics, so it goes to the log stream.
+        logger.info(
+            "onboarding delegated",
+            extra={
+                "user_id": request.user.pk,
+                "invite_id": str(invite.pk),
+                "step_at_delegation": step_at_delegation,
+            },
+        )
         return Response(OrganizationInviteSerializer(invite).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,15 +143,22 @@ class AcceptInviteView(APIView):
         ),
     )
     def post(self, request: Request, invite_id: str) -> Response:
+        refusal = None
         try:
-            user = onboarding.accept_invite(
-                user=request.user, invite_id=_uuid_or_404(invite_id), meta=RequestMeta.of(request)
-            )
+            with transaction.atomic():
+                try:
+                    context = services.accept_invite(
+                        user=request.user, invite_id=_uuid_or_404(invite_id)
+                    )
+                except errors.InviteRefusedError as exc:
+                    refusal = exc  # what the refusal spent is committed with this transaction
+                else:
+                    _record(request, Event.INVITE_ACCEPTED, context)
         except OrganizationInvite.DoesNotExist:
             raise Http404 from None  # unknown, or accepted or revoked meanwhile
-        except errors.InviteRefusedError as refusal:
-            raise _refusal(refusal) from None
-        return Response(UserSerializer(user, context={"request": request}).data)
+        if refusal is not None:
+            raise _refused(request, refusal)
+        return Response(UserSerializer(request.user, context={"request": request}).data)
 
 
 class OrganizationInviteDetailView(APIView):
@@ -148,9 +184,9 @@ class OrganizationInviteDetailView(APIView):
                 "Only the invite's creator or an admin may revoke it."
             )
         try:
-            onboarding.revoke_invite(
-                invite_id=invite.pk, by=request.user, meta=RequestMeta.of(request)
-            )
+            with transaction.atomic():
+                context = services.revoke_invite(invite_id=invite.pk)
+                _record(request, Event.INVITE_REVOKED, context)
         except OrganizationInvite.DoesNotExist:
             raise Http404 from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -162,3 +198,18 @@ def _is_admin(request: Request, invite: OrganizationInvite) -> bool:
         user=request.user,
         level__gte=OrganizationMembership.Level.ADMIN,
     ).exists()
+
+
+def _queue_invite_email(inviter: User, invite: OrganizationInvite) -> None:
+    emails.queue(
+        template="delegation_invite",
+        to=invite.target_email,
+        context={
+            "inviter_name": inviter.get_full_name() or inviter.email,
+            "inviter_email": inviter.email,
+            "organization_name": invite.organization.name,
+            "message": invite.message,
+            "invite_id": str(invite.pk),
+            "target_email": invite.target_email,
+        },
+    )

@@ -1,18 +1,15 @@
 """Sign-up: a new user with their own organization, first team and owner membership."""
 
-import secrets
-
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
 from accounts.models import User
 from accounts.services import email_verification
+from organizations import services as organization_services
 from organizations.models import Organization, OrganizationMembership, Team
 
 FIRST_TEAM_NAME = "Default project"
-_SLUG_ATTEMPTS = 8
 EMAIL_TAKEN = "An account with this email already exists."
 
 
@@ -58,7 +55,7 @@ def sign_up(
     except IntegrityError:
         raise EmailTaken() from None
 
-    organization = _create_organization(
+    organization = organization_services.create_organization(
         name=organization_name or default_organization_name(first_name)
     )
     team = Team.objects.create(organization=organization, name=FIRST_TEAM_NAME)
@@ -72,18 +69,3 @@ def sign_up(
     # robust: a failure to issue the code is logged, never turns a completed sign-up into a 500.
     transaction.on_commit(lambda: email_verification.send_verification_code(user=user), robust=True)
     return user
-
-
-def _create_organization(*, name: str) -> Organization:
-    """Create the organization under a unique slug derived from its name."""
-    max_length = Organization._meta.get_field("slug").max_length - 7
-    base = slugify(name)[:max_length].strip("-") or "organization"
-    candidates = [base] if not Organization.objects.filter(slug=base).exists() else []
-    candidates += [f"{base}-{secrets.token_hex(3)}" for _ in range(_SLUG_ATTEMPTS)]
-    for slug in candidates:
-        try:
-            with transaction.atomic():
-                return Organization.objects.create(name=name, slug=slug)
-        except IntegrityError:
-            continue  # taken meanwhile by a concurrent sign-up: try the next candidate
-    raise RuntimeError("Could not find a free organization slug.")
