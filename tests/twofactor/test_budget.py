@@ -191,3 +191,24 @@ def test_staff_clear_a_lockout_from_the_admin(
     assert event.context == {"by_user_id": staff_client.staff.pk}
     assert TOTPDevice.objects.get(user=user).throttling_failure_count == 0
     assert client.post(LOGIN_TOKEN, {"token": authenticator.now()}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_with_a_code_spends_no_second_factor_budget(
+    make_user, enable_totp, session_client, password_step_client, clock, settings
+):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "login_email": "100/min"},
+    }
+    user = make_user()
+    authenticator = enable_totp(user)
+    client = session_client(user)
+    for _ in range(8):  # the password throttle counts these, the code budget does not
+        body = {"password": "wrong", "token": authenticator.now()}
+        assert client.post(REAUTH, body).json()["code"] == "incorrect_password"
+
+    response = password_step_client(user).post(LOGIN_TOKEN, {"token": authenticator.now()})
+
+    assert response.status_code == 200

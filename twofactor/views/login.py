@@ -122,6 +122,7 @@ class ReauthenticateView(APIView):
                 meta=meta,
                 context={"reason": "reauthenticate"},
             )
+            throttling.refund_attempt(request)  # the code was not checked (own throttle above)
             raise errors.incorrect_password()
         if user.password != password_hash:
             # check_password upgraded the stored hash, which is part of the session auth hash.
@@ -133,6 +134,8 @@ class ReauthenticateView(APIView):
             verification = services.verify_second_factor(user=user, token=token, meta=meta)
             _raise_unless_accepted(request, verification, errors.reauth_token_invalid())
             django_otp.login(request, verification.device)
+        else:
+            throttling.refund_attempt(request)  # no second factor: a sent code is not checked
         freshness.stamp(request.session)
         body = {
             "fresh_reauth_expires_at": freshness.fresh_expires_at(request.session),
