@@ -14,7 +14,8 @@ cell shows the most a key can do.
 
 A cell is the status code, except where a row says otherwise (``ALL``/``SELF``: which users a
 list shows). ``test_every_route_that_names_someone_has_a_row`` walks the URL resolver and the
-OpenAPI schema: a new such route (any path parameter) without a row here fails.
+OpenAPI schema: a new such route (any ``/api/`` path parameter, any admin object page) without a
+row here fails.
 """
 
 import re
@@ -24,6 +25,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -94,6 +96,8 @@ ACCEPT = "/api/invites/{invite_id}/accept/"
 INVITE = "/api/organizations/{organization_id}/invites/{invite_id}/"
 KEY = "/api/personal_api_keys/{id}/"
 KEY_OF_T = {"id": "key_of_T"}
+ADMIN_OBJECT = "/admin/{model}/{object_id}/"
+MEMBERSHIP_OF_T = {"model": "organizations/organizationmembership", "object_id": "membership_of_T"}
 T, S2, U2 = {"uuid": "T"}, {"uuid": "S2"}, {"uuid": "U2"}
 ME = {"uuid": "@me"}
 FIRST_NAME = {"first_name": "Renamed"}
@@ -128,7 +132,7 @@ TABLE = [
                 401, 400, 200, 200, 200, 400, 400, 403, 400, 400, 400),
     row("POST", SCENES, "create", ME, SCENE,
                 401, 400, 200, 200, 200, 400, 400, 403, 403, 403, 403),
-    # --- Other users (SPEC §1.5): staff only; never staff over staff (issue 17).
+    # --- Other users (SPEC §1.5): staff only.
     row("GET", "/api/users/", "read", {}, None,
                 401, SELF, SELF, SELF, SELF, ALL, ALL, ALL, ALL, ALL, ALL, outcome=_listed),
     row("GET", USER, "read", T, None,
@@ -185,6 +189,22 @@ TABLE = [
                 401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
     row("DELETE", KEY, "revoke", KEY_OF_T, None,
                 401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
+    # --- The Django admin: staff with model permissions only (the staff caller has none), and
+    # never through a key. One row per kind of object page stands for every model's: the
+    # permission check is the admin site's; rows name T's membership in O (it has no API).
+    row("GET", ADMIN_OBJECT, "read", MEMBERSHIP_OF_T, None,
+                302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+    row("GET", ADMIN_OBJECT + "change/", "update", MEMBERSHIP_OF_T, None,
+                302, 302, 302, 302, 302, 403, 200, 302, 302, 302, 302),
+    row("GET", ADMIN_OBJECT + "delete/", "delete", MEMBERSHIP_OF_T, None,
+                302, 302, 302, 302, 302, 403, 200, 302, 302, 302, 302),
+    row("GET", ADMIN_OBJECT + "history/", "read", MEMBERSHIP_OF_T, None,
+                302, 302, 302, 302, 302, 403, 200, 302, 302, 302, 302),
+    row("GET", "/admin/accounts/user/{id}/password/", "update", {"id": "T_id"}, None,
+                302, 302, 302, 302, 302, 403, 200, 302, 302, 302, 302),
+    row("GET", "/admin/r/{content_type_id}/{object_id}/", "read",
+        {"content_type_id": "membership_type", "object_id": "membership_of_T"}, None,
+                302, 302, 302, 302, 302, 404, 404, 302, 302, 302, 302),
 ]
 # fmt: on
 
@@ -224,6 +244,9 @@ def world(make_user, make_team, make_api_key) -> dict[str, Any]:
         code = pyotp.TOTP(totp.to_base32(secret)).now()
         twofactor_services.confirm_totp_setup(user=w[name], secret=secret, code=code)
     w["key_of_T"], _ = make_api_key("user:read", user=w["T"], label="T's key")
+    w["T_id"] = str(w["T"].pk)
+    w["membership_of_T"] = OrganizationMembership.objects.get(user=w["T"])
+    w["membership_type"] = str(ContentType.objects.get_for_model(OrganizationMembership).pk)
     w["invite_to_T"] = _invite(organization, w["T"].email, created_by=owner)
     w["invite_by_member"] = _invite(organization, "x@example.com", created_by=w["member"])
     w["invite_by_admin"] = _invite(organization, "y@example.com", created_by=w["admin"])
@@ -299,7 +322,9 @@ def _resolver_routes(patterns=None, prefix: str = "/") -> set[tuple[str, str]]:
             continue
         assert isinstance(entry, URLPattern)
         callback = entry.callback
-        if hasattr(callback, "actions"):
+        if here.startswith("/admin/"):
+            methods = {"get"}  # the admin's POSTs pass the same permission checks as its pages
+        elif hasattr(callback, "actions"):
             methods = set(callback.actions)
         elif hasattr(callback, "view_class"):
             view = callback.view_class
@@ -310,13 +335,22 @@ def _resolver_routes(patterns=None, prefix: str = "/") -> set[tuple[str, str]]:
     return routes
 
 
+# The admin's pages of one model's object (``/admin/<app>/<model>/<id>/…``) stand for every
+# model's: they share the admin site's permission checks.
+_ADMIN_MODEL = re.compile(r"^/admin/(?!r/)\w+/\w+/\{object_id\}/")
+
+
 def _in_scope(routes: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    return {
-        (method, path)
-        for method, path in routes
-        if path.startswith("/api/")
-        and ("{" in path or (method, path) in NAMING_WITHOUT_PATH_PARAMETER)
-    }
+    """Routes that name an object: every API path parameter; the admin's object pages."""
+    scoped = set()
+    for method, path in routes:
+        if path.startswith("/api/") and (
+            "{" in path or (method, path) in NAMING_WITHOUT_PATH_PARAMETER
+        ):
+            scoped.add((method, path))
+        elif path.startswith("/admin/") and re.search(r"\{(object_id|id)\}", path):
+            scoped.add((method, _ADMIN_MODEL.sub(ADMIN_OBJECT, path)))
+    return scoped
 
 
 def test_every_route_that_names_someone_has_a_row():
@@ -339,6 +373,6 @@ def test_every_operation_of_the_schema_that_names_someone_has_a_row():
 
 def test_rows_name_real_routes_and_every_kind_of_action():
     routes = _resolver_routes()
-    assert {(r.method, r.path) for r in TABLE} <= routes
+    assert {(r.method, r.path) for r in TABLE} <= routes | _in_scope(routes)
     assert {r.action for r in TABLE} >= {"read", "create", "accept", "revoke", "delete"}
     assert any(_uses_body_names(r) for r in TABLE)
