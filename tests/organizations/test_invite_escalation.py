@@ -1,6 +1,9 @@
 """Invites never raise anyone's level (issue 15): the two reported attacks, and the rules."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from accounts.models import SecurityEvent
 from organizations import errors, services
@@ -207,3 +210,49 @@ def test_revoking_is_a_security_event(admins_invite, organization, session_clien
     assert response.status_code == 204
     event = SecurityEvent.objects.get(type=SecurityEvent.Type.INVITE_REVOKED)
     assert (event.user, event.context["invite_id"]) == (admin, invite_id)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_invites_accepted_at_once_make_one_membership(make_user, session_client):
+    owner = make_user(with_team=True)
+    organization = owner.current_organization
+    admin = make_user(email="admin@example.com")
+    OrganizationMembership.objects.create(organization=organization, user=admin, level=ADMIN)
+    invites = [
+        services.create_invite(
+            organization=organization, target_email="cto@example.com", level=level, created_by=by
+        )
+        for level, by in ((MEMBER, owner), (ADMIN, admin))
+    ]
+    target = make_user(email="cto@example.com")
+    clients = [session_client(target), session_client(target)]
+
+    responses = _race(
+        *[lambda c=c, i=i: c.post(accept_url(i.pk)) for c, i in zip(clients, invites, strict=True)]
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 400]
+    assert [r.json()["code"] for r in responses if r.status_code == 400] == ["already_member"]
+    assert (
+        OrganizationMembership.objects.filter(organization=organization, user=target).count() == 1
+    )
+
+
+def _race(*calls):
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
