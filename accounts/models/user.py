@@ -33,9 +33,8 @@ class _JSONArrayAgg(models.Aggregate):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # JSON_GROUP_ARRAY takes no ORDER BY before SQLite 3.44; it aggregates in scan order.
-        clone = self.copy()
-        clone.set_source_expressions(self.get_source_expressions()[:1])
-        return clone.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+        value = self.get_source_expressions()[0]
+        return models.Func(value, function="JSON_GROUP_ARRAY").as_sql(compiler, connection)
 
 
 class UserQuerySet(models.QuerySet["User"]):
