@@ -30,7 +30,11 @@ RUN DEBUG=false \
     FIELD_ENCRYPTION_KEYS=Y29sbGVjdHN0YXRpYy1vbmx5LW5vdC1hLXJ1bnRpbWU= \
     python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+# A home the user can write to (tools such as pip, celery beat's schedule, Python's caches
+# expect one); the code itself stays owned by root, read-only to the service.
+RUN useradd --system --uid 10001 --create-home --home-dir /home/app --shell /usr/sbin/nologin app
+ENV HOME=/home/app \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 USER app
 
 EXPOSE 8000

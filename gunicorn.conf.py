@@ -5,6 +5,9 @@ environment (or with gunicorn's own command-line flags).
 """
 
 import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
 
 def _cpus() -> int:
@@ -47,7 +50,9 @@ preload_app = True
 # Trust X-Forwarded-* only from the reverse proxy in front of us.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+# The application logs every request itself (users_api.observability, with the request id and
+# LOG_FORMAT); set GUNICORN_ACCESS_LOG=- for gunicorn's own access log as well.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # Gunicorn's default format, without the query string and the Referer: a password reset link
 # carries its token in both (``/api/reset/<uuid>/?token=…``, and the web app's page that calls
 # it), and secrets never go to the logs.
@@ -59,3 +64,22 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 _SHM = "/dev/shm"  # noqa: S108 - gunicorn's own recommendation; it only holds heartbeat files
 if os.path.isdir(_SHM):
     worker_tmp_dir = _SHM
+
+# Prometheus multiprocess mode: every worker writes its samples under this directory and
+# /metrics sums them, whichever worker answers the scrape. Emptied at each start so a restart
+# does not add the previous run's counts; set before the application (and prometheus_client) is
+# imported, which preload_app does right after this file.
+_metrics_dir = Path(
+    os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="users-api-metrics-")
+)
+_metrics_dir.mkdir(parents=True, exist_ok=True)
+for _stale in _metrics_dir.glob("*.db"):
+    _stale.unlink()
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Let prometheus_client drop a dead worker's live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

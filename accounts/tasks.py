@@ -22,6 +22,7 @@ from django.core.cache import cache
 
 from accounts import emails
 from accounts.services.security_events import RequestMeta
+from users_api import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def send_templated_email(
     except OSError as exc:  # smtplib.SMTPException, refused connections and timeouts
         _release(message_id)
         reason = type(exc).__name__
+        metrics.count_email_failure(template=template, reason=reason)
         if _is_permanent(exc):
             logger.error("email %s (%s): refused by the server (%s)", message_id, template, reason)
             return

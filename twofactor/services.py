@@ -16,6 +16,7 @@ from accounts.services.security_events import RequestMeta
 from twofactor import backup_codes, throttling, totp
 from twofactor.errors import TwoFactorNotEnabled
 from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
+from users_api import metrics
 
 DEVICE_NAME = "Authenticator app"
 
@@ -105,6 +106,7 @@ def verify_second_factor(
             return Verification(Result.NOT_ENABLED)
         allowed, info = device.verify_is_allowed()
         if not allowed:
+            metrics.count_two_factor_failure("locked_out")
             return Verification(Result.THROTTLED, retry_after=info["locked_until"] - timezone.now())
 
         if totp.is_code(code):
@@ -141,6 +143,7 @@ def verify_second_factor(
             device.throttle_increment()
 
         security_events.record(type=SecurityEvent.Type.SECOND_FACTOR_FAILED, user=user, meta=meta)
+        metrics.count_two_factor_failure("invalid_code")
         return Verification(Result.INVALID)
 
 

@@ -19,6 +19,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from users_api import metrics
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
@@ -143,6 +145,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         logger.warning("backing service unavailable: %s", type(exc).__name__)
         exc = ServiceUnavailable()
 
+    if isinstance(exc, exceptions.Throttled):
+        view = context.get("view")
+        metrics.count_throttle_refusal(
+            getattr(view, "throttle_scope", None) or type(view).__name__ if view else "unknown"
+        )
     set_rollback()
     if not isinstance(exc, exceptions.APIException):
         logger.exception("unhandled exception", exc_info=exc)

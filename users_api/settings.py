@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: request id, the probes (answered for any Host), access log and metrics.
+    "users_api.observability.RequestObservabilityMiddleware",
     # First: preflights are answered before anything else (authentication included), and every
     # response, errors too, carries the CORS headers so the browser lets the app read it.
     "corsheaders.middleware.CorsMiddleware",
@@ -160,6 +162,20 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Joining the browsers' HSTS preload list is a domain-wide, hard-to-undo decision the operator
 # opts into with SECURE_HSTS_PRELOAD=true; until then Django's reminder (W021) is expected.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# An HTTPS setting the operator switched off on purpose (e.g. SECURE_SSL_REDIRECT=false when the
+# proxy in front already redirects) is a decision, not an oversight: the image's start check
+# (`check --deploy --fail-level WARNING`) must not refuse to start on a documented value.
+_DELIBERATE_HTTPS_CHOICES = {
+    "SECURE_SSL_REDIRECT": ("security.W008", not SECURE_SSL_REDIRECT),
+    "SECURE_HSTS_SECONDS": ("security.W004", not SECURE_HSTS_SECONDS),
+    "SESSION_COOKIE_SECURE": ("security.W012", not SESSION_COOKIE_SECURE),
+    "CSRF_COOKIE_SECURE": ("security.W016", not CSRF_COOKIE_SECURE),
+}
+SILENCED_SYSTEM_CHECKS += [
+    check
+    for name, (check, switched_off) in _DELIBERATE_HTTPS_CHOICES.items()
+    if switched_off and name in env.ENVIRON
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -328,11 +344,43 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Logs, metrics, error reporting ---------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line (level, logger, request_id, and for the access log
+# method, path, status, duration_ms, user_id); anything else: plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "users_api.request_id.RequestIDFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it does not exist.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,  # no emails, cookies or addresses leave the service
+    )

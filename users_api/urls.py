@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from users_api.docs import RedocView, SchemaView, SwaggerView
 from users_api.health import HealthView, ReadyView
+from users_api.metrics import metrics_view
 
 urlpatterns = [
     path("api/", include("accounts.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("_health/", HealthView.as_view(), name="health"),
     path("_ready/", ReadyView.as_view(), name="ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

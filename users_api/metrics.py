@@ -1,0 +1,92 @@
+"""Prometheus metrics: the named counters the apps increment, and the ``/metrics`` view.
+
+Under gunicorn every worker is a process of its own, so prometheus_client runs in multiprocess
+mode (``PROMETHEUS_MULTIPROC_DIR``, set up by ``gunicorn.conf.py``): each process writes its
+samples to files in that directory and a scrape sums them, whichever worker answers it.
+"""
+
+import hmac
+import os
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from users_api import errors
+
+REQUESTS = Counter(
+    "users_api_http_requests_total",
+    "HTTP requests answered, by route pattern, method and status.",
+    ["route", "method", "status"],
+)
+REQUEST_DURATION = Histogram(
+    "users_api_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route pattern and method.",
+    ["route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+THROTTLE_REFUSALS = Counter(
+    "users_api_throttle_refusals_total", "Requests refused by a throttle (429).", ["scope"]
+)
+TWO_FACTOR_FAILURES = Counter(
+    "users_api_two_factor_failures_total",
+    "Second-factor checks that failed (invalid code, or locked out).",
+    ["reason"],
+)
+EMAIL_FAILURES = Counter(
+    "users_api_email_failures_total",
+    "Email delivery attempts the SMTP server did not accept.",
+    ["template", "reason"],
+)
+TASK_OUTCOMES = Counter(
+    "users_api_celery_tasks_total",
+    "Celery task runs by task name and outcome (success, failure, retry).",
+    ["task", "outcome"],
+)
+
+
+def observe_request(*, route: str, method: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(route, method, str(status)).inc()
+    REQUEST_DURATION.labels(route, method).observe(seconds)
+
+
+def count_throttle_refusal(scope: str) -> None:
+    THROTTLE_REFUSALS.labels(scope).inc()
+
+
+def count_two_factor_failure(reason: str) -> None:
+    TWO_FACTOR_FAILURES.labels(reason).inc()
+
+
+def count_email_failure(*, template: str, reason: str) -> None:
+    EMAIL_FAILURES.labels(template, reason).inc()
+
+
+def count_task_outcome(*, task: str, outcome: str) -> None:
+    TASK_OUTCOMES.labels(task, outcome).inc()
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Serve the metrics to a caller with ``Authorization: Bearer $METRICS_TOKEN``.
+
+    Without a configured token, or with a wrong one, the endpoint does not exist (404): the
+    numbers reveal traffic and failure rates, and an unconfigured deployment exposes nothing.
+    """
+    token = settings.METRICS_TOKEN
+    offered = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+        return errors.page_not_found(request)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
