@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "twofactor.middleware.LazyOTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "users_api.middleware.MessageMiddleware",  # skipped on /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -271,7 +271,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["users_api.renderers.ORJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "users_api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "users_api.errors.exception_handler",
