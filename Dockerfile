@@ -32,7 +32,8 @@ RUN DEBUG=false \
 
 # A home the user can write to (tools such as pip, celery beat's schedule, Python's caches
 # expect one); the code itself stays owned by root, read-only to the service.
-RUN useradd --system --uid 10001 --create-home --home-dir /home/app --shell /usr/sbin/nologin app
+RUN useradd --system --uid 10001 --create-home --home-dir /home/app --shell /usr/sbin/nologin app \
+    && install -d -o app /tmp/metrics
 ENV HOME=/home/app \
     PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 USER app

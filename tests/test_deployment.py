@@ -5,6 +5,8 @@ import re
 import shlex
 
 import pytest
+import yaml
+from check_jsonschema import main as check_jsonschema
 
 from tests.gunicorn_server import PYTHON, ROOT
 from tests.test_serving import _run, production_env
@@ -102,3 +104,28 @@ def test_a_missing_database_is_one_line_naming_it():
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Database error (no_such_users_db on 127.0.0.1:5432):")
+
+
+def test_compose_file_is_valid_against_the_compose_specification():
+    # The compose specification's JSON schema ships (vendored, offline) with check-jsonschema.
+    with pytest.raises(SystemExit) as result:
+        check_jsonschema(["--builtin-schema", "vendor.compose-spec", str(ROOT / "compose.yaml")])
+    assert result.value.code == 0
+
+
+def test_compose_runs_the_image_and_the_committed_proxy_config():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx"}
+    assert all("healthcheck" in service for service in services.values())
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert "_ready/" in " ".join(services["web"]["healthcheck"]["test"])
+    mount = services["nginx"]["volumes"][0].split(":")[0]
+    assert (ROOT / mount).resolve() == (ROOT / "deploy/nginx/users-api.conf").resolve()
+    assert "server web:8000;" in (ROOT / "deploy/nginx/users-api.conf").read_text()
+    used = set(services["web"]["environment"]) | {"POSTGRES_PASSWORD"}
+    assert used <= env_example().keys() | {"FORWARDED_ALLOW_IPS", "NUM_PROXIES"}

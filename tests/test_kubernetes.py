@@ -1,0 +1,107 @@
+"""The kustomize base agrees with the code: probe paths, commands, ports and variable names."""
+
+import ast
+import re
+
+import pytest
+import yaml
+from django.urls import resolve
+
+from tests.gunicorn_server import ROOT
+from tests.test_deployment import _image_start_check, settings_variables
+from users_api.health import HealthView, ReadyView
+
+BASE = ROOT / "deploy" / "k8s" / "base"
+
+
+def gunicorn_variables() -> set[str]:
+    """Every variable gunicorn.conf.py reads (``os.environ.get("NAME")`` and ``_int("NAME")``)."""
+    source = (ROOT / "gunicorn.conf.py").read_text()
+    return set(re.findall(r"""(?:environ\.get|_int)\(\s*["']([A-Z_0-9]+)["']""", source))
+
+
+@pytest.fixture(scope="module")
+def manifests() -> dict[tuple[str, str], dict]:
+    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
+    documents = {}
+    for resource in kustomization["resources"]:
+        for document in yaml.safe_load_all((BASE / resource).read_text()):
+            documents[(document["kind"], document["metadata"]["name"])] = document
+    return documents
+
+
+def _container(manifest: dict) -> dict:
+    (container,) = manifest["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def test_the_base_has_every_piece(manifests):
+    assert set(manifests) == {
+        ("ConfigMap", "users-api"),
+        ("Job", "users-api-migrate"),
+        ("Deployment", "users-api-web"),
+        ("Service", "users-api-web"),
+        ("HorizontalPodAutoscaler", "users-api-web"),
+        ("PodDisruptionBudget", "users-api-web"),
+        ("Deployment", "users-api-worker"),
+        ("Deployment", "users-api-beat"),
+    }
+
+
+def test_web_probes_hit_the_health_views_on_the_gunicorn_port(manifests):
+    web = _container(manifests[("Deployment", "users-api-web")])
+    (port,) = web["ports"]
+    env = {item["name"]: item["value"] for item in web["env"]}
+    assert port["containerPort"] == int(env["PORT"]) == 8000
+    probes = {kind: web[kind]["httpGet"] for kind in ("livenessProbe", "readinessProbe")}
+    assert resolve(probes["livenessProbe"]["path"]).func.view_class is HealthView
+    assert resolve(probes["readinessProbe"]["path"]).func.view_class is ReadyView
+    assert resolve(web["startupProbe"]["httpGet"]["path"]).func.view_class is HealthView
+    assert {probe["port"] for probe in probes.values()} == {port["name"]}
+
+
+def test_web_runs_the_image_command(manifests):
+    web = _container(manifests[("Deployment", "users-api-web")])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    image_cmd = ast.literal_eval(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert web["command"] == image_cmd
+    _image_start_check()  # and that command is the checked one
+
+
+def test_workers_beat_and_migrate_run_the_project_commands(manifests):
+    worker = _container(manifests[("Deployment", "users-api-worker")])
+    beat = _container(manifests[("Deployment", "users-api-beat")])
+    migrate = _container(manifests[("Job", "users-api-migrate")])
+    assert worker["command"][:4] == ["celery", "-A", "users_api", "worker"]
+    assert beat["command"][:4] == ["celery", "-A", "users_api", "beat"]
+    assert manifests[("Deployment", "users-api-beat")]["spec"]["replicas"] == 1
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    from users_api.celery import app
+
+    assert app.main == "users_api"
+
+
+def test_every_variable_named_is_one_the_code_reads(manifests):
+    known = settings_variables() | gunicorn_variables() | {"PROMETHEUS_MULTIPROC_DIR"}
+    named = set(manifests[("ConfigMap", "users-api")]["data"])
+    for kind, name in manifests:
+        if kind in {"Deployment", "Job"}:
+            named |= {item["name"] for item in _container(manifests[(kind, name)]).get("env", [])}
+    assert named <= known, sorted(named - known)
+
+
+def test_service_hpa_and_pdb_point_at_the_web_pods(manifests):
+    web = manifests[("Deployment", "users-api-web")]
+    labels = web["spec"]["template"]["metadata"]["labels"]
+    service = manifests[("Service", "users-api-web")]["spec"]
+    assert service["selector"].items() <= labels.items()
+    assert service["ports"][0]["targetPort"] == _container(web)["ports"][0]["name"]
+    pdb = manifests[("PodDisruptionBudget", "users-api-web")]["spec"]
+    assert pdb["selector"]["matchLabels"].items() <= labels.items()
+    hpa = manifests[("HorizontalPodAutoscaler", "users-api-web")]["spec"]
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": web["metadata"]["name"],
+    }
+    assert hpa["minReplicas"] > pdb["minAvailable"]
