@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import emails
@@ -54,12 +56,18 @@ def has_totp(user: User) -> bool:
 
 
 def confirm_totp_setup(
-    *, user: User, secret: bytes, code: str, meta: RequestMeta | None = None
+    *,
+    user: User,
+    secret: bytes,
+    code: str,
+    meta: RequestMeta | None = None,
+    keep_session_key: str | None = None,
 ) -> TOTPDevice | None:
     """Enable TOTP with the pending ``secret`` if ``code`` matches it (±1 step), else None.
 
     The matched step is stored as ``last_t``, so the code that enabled 2FA cannot also log in.
-    Every session of the user is revoked; the view keeps its own with ``update_session_auth_hash``.
+    Every session of the user but ``keep_session_key`` is revoked; the view keeps its own with
+    ``update_session_auth_hash``.
     """
     found = totp.match(secret, code)
     if found is None:
@@ -75,7 +83,7 @@ def confirm_totp_setup(
             last_t=found.t,
             drift=found.drift,
         )
-        sessions.revoke_all_sessions(user=user)
+        sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
         security_events.record(type=SecurityEvent.Type.TWO_FACTOR_ENABLED, user=user, meta=meta)
         emails.queue(template="two_factor_enabled", to=user.email, context=_email_context(user))
     return device
@@ -176,6 +184,24 @@ def regenerate_backup_codes(*, user: User, meta: RequestMeta | None = None) -> l
             template="backup_codes_regenerated", to=user.email, context=_email_context(user)
         )
     return codes
+
+
+def two_factor_status(user: User) -> tuple[bool, int]:
+    """Whether ``user`` has a confirmed TOTP device, and their unused backup codes: one query."""
+    unused = (
+        BackupCode.objects.unused()
+        .filter(code_set__user_id=OuterRef("user_id"))
+        .values("code_set__user_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    remaining = (
+        TOTPDevice.objects.filter(user=user, confirmed=True)
+        .annotate(remaining=Coalesce(Subquery(unused), 0))
+        .values_list("remaining", flat=True)
+        .first()
+    )
+    return remaining is not None, remaining or 0
 
 
 def backup_codes_remaining(user: User) -> int:

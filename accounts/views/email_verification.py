@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_flow, lookup
-from accounts.models import User
+from accounts.models import LoginSession, User
 from accounts.serializers.email_verification import (
     EmailVerificationSentSerializer,
     EmailVerifiedSerializer,
@@ -188,7 +188,9 @@ class VerifyEmailView(APIView):
             ) from None
         if user_has_device(user, confirmed=True):
             return Response({"success": True, "requires_2fa": True})
-        login_flow.start_session(request, user, password_proved=False)
+        login_flow.start_session(
+            request, user, method=LoginSession.Method.EMAIL_CODE, password_proved=False
+        )
         return Response({"success": True})
 
 
@@ -214,4 +216,9 @@ class CancelEmailChangeRequestView(APIView):
             raise serializers.ValidationError(
                 "There is no pending email change.", code="email_change_request_not_found"
             ) from None
-        return Response(UserSerializer(request.user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=request.user.pk),
+                context={"request": request},
+            ).data
+        )

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import freshness, login_flow
-from accounts.models import SecurityEvent
+from accounts.models import SecurityEvent, User
 from accounts.serializers.users import UserSerializer
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
@@ -76,7 +76,8 @@ class LoginTokenView(APIView):
             raise errors.SecondFactorExpired()  # 2FA was turned off meanwhile: log in afresh
         _raise_unless_accepted(request, verification, errors.SecondFactorInvalid())
         login_flow.forget_password_step(request)
-        login_flow.start_session(request, user)
+        method = f"password+{verification.method}"  # password+totp, password+backup_code
+        login_flow.start_session(request, user, method=method)
         django_otp.login(request, verification.device)
         security_events.record(
             type=SecurityEvent.Type.LOGIN_SUCCEEDED,
@@ -84,7 +85,11 @@ class LoginTokenView(APIView):
             meta=meta,
             context={"second_factor": verification.method},
         )
-        return Response(UserSerializer(user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data
+        )
 
 
 class ReauthenticateView(APIView):
