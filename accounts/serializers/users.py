@@ -180,7 +180,8 @@ class UserSerializer(serializers.ModelSerializer):
         return MembershipOrganizationSerializer(self._memberships(user), many=True).data
 
     def get_is_2fa_enabled(self, user: User) -> bool:
-        return bool(getattr(user, HAS_CONFIRMED_DEVICE))
+        # Turning passkeys on needs a passkey, and removing the last one turns them off.
+        return bool(getattr(user, HAS_CONFIRMED_DEVICE)) or user.passkeys_enabled_for_2fa
 
     @extend_schema_field(serializers.ChoiceField(choices=User.ShortcutPosition.choices))
     def get_shortcut_position(self, user: User) -> str:

@@ -250,6 +250,7 @@ def test_turning_passkeys_on_revokes_other_sessions_and_reports_the_method(
 
     assert response.status_code == 200
     assert response.json()["passkeys_enabled_for_2fa"] is True
+    assert response.json()["is_2fa_enabled"] is True
     assert other.get(ME).status_code == 401
     assert client.get(ME).status_code == 200
     assert client.get("/api/users/@me/login_sessions/").json()["count"] == 1
