@@ -1,4 +1,4 @@
-"""Session creation and the remembered password step of a two-factor login (SPEC §2.14).
+"""Session creation and the remembered password step of a two-factor login (docs/api.md §2.14).
 
 These functions work on the HTTP session, so only views call them. ``/api/login/`` stores the
 password step; ``/api/login/token/`` (twofactor) reads it back and completes the login.
@@ -32,7 +32,7 @@ def start_session(
     password_proved: bool = True,
 ) -> None:
     """Log the user in: a new session key, a fresh CSRF token, a listed login session and, if
-    the password was just proved, the freshness stamp (SPEC §1.6).
+    the password was just proved, the freshness stamp (docs/api.md §1.6).
 
     A session opened by an emailed code (``verify_email``) proved no password, so it starts
     without the stamp: sensitive writes ask for ``/api/reauthenticate/`` first. ``method`` is

@@ -1,4 +1,6 @@
-"""Error codes of the two-factor endpoints (SPEC §2.5-§2.9, §2.14). The codes are the contract."""
+"""Error codes of the two-factor endpoints (docs/api.md §2.5-§2.9, §2.14). The codes are the
+contract.
+"""
 
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail

@@ -1,4 +1,4 @@
-"""Profile use cases of the user resource (SPEC §2.13): edit, change password, delete.
+"""Profile use cases of the user resource (docs/api.md §2.13): edit, change password, delete.
 
 Input arrives validated by ``accounts.serializers.profile``; the rules that need the database or
 cross models live here.
