@@ -31,6 +31,7 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
         LOGIN_SESSION_ENDED = "login_session_ended"
         NEW_DEVICE_SIGN_IN = "new_device_sign_in"
+        CHANGED_BY_ADMINISTRATOR = "changed_by_administrator"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

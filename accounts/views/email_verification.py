@@ -161,7 +161,8 @@ class VerifyEmailView(APIView):
             "`attr=email code=email_taken` when a pending address was taken meanwhile. On "
             "success: `requires_2fa` without a session for users with two-factor "
             "authentication, else a new session (cookie and `csrftoken`; it has not proved "
-            "the password, so sensitive writes need `/api/reauthenticate/` first). 400 "
+            "the password, so sensitive writes need `/api/reauthenticate/` first). An email "
+            "change confirmed without the owner's own session opens no session. 400 "
             "`already_verified` (no code checked) when the email is verified and no change is "
             "pending. `uuid` may be `@me` with a session (else 400 `attr=uuid "
             "code=session_required`, no attempt spent)."
@@ -176,7 +177,7 @@ class VerifyEmailView(APIView):
         try:
             if user is None:
                 raise email_verification.InvalidCodeError
-            email_verification.verify_email(
+            verified = email_verification.verify_email(
                 user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
             )
         except tuple(_REFUSALS) as exc:
@@ -188,10 +189,20 @@ class VerifyEmailView(APIView):
             ) from None
         if user_has_device(user, confirmed=True):
             return Response({"success": True, "requires_2fa": True})
+        if verified is email_verification.Verified.EMAIL_CHANGED and not _owner_session(
+            request, user
+        ):
+            # Whoever staged the address (an administrator, say) holds its code: only the
+            # owner's own session, which needed a fresh password to start the change, goes on.
+            return Response({"success": True})
         login_flow.start_session(
             request, user, method=LoginSession.Method.EMAIL_CODE, password_proved=False
         )
         return Response({"success": True})
+
+
+def _owner_session(request: Request, user: User) -> bool:
+    return request.user.is_authenticated and request.user.pk == user.pk
 
 
 class CancelEmailChangeRequestView(APIView):

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import profile_rules
+from accounts import profile_rules, staff_powers
 from accounts.lookup import target_user
 from accounts.models import User
 from accounts.serializers.fields import JSONObjectField
@@ -158,6 +158,7 @@ class UserDetailView(APIView):
     )
     def delete(self, request: Request, uuid: str) -> Response:
         user = target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=True)
         is_caller = user.pk == request.user.pk
         profile.delete_user(user=user)
         if is_caller:
@@ -171,6 +172,7 @@ class UserDetailView(APIView):
         )
         serializer.is_valid(raise_exception=True)
         is_caller = user.pk == request.user.pk
+        handed = profile_rules.hands_over(user, serializer.validated_data)
         password_changed = profile.update_user(
             user=user,
             changes=serializer.validated_data,
@@ -179,6 +181,10 @@ class UserDetailView(APIView):
         )
         if password_changed and is_caller:
             update_session_auth_hash(request, user)  # keep the caller signed in
+        if handed and not is_caller:
+            staff_powers.record_act(
+                user=user, by=request.user, what=", ".join(handed), meta=RequestMeta.of(request)
+            )
         return self._represent(request, user)
 
 
@@ -203,5 +209,6 @@ class HedgehogConfigView(APIView):
     )
     def patch(self, request: Request, uuid: str) -> Response:
         user = target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=False)
         changes = JSONObjectField().run_validation(request.data)
         return Response(profile.update_hedgehog_config(user=user, changes=changes))
