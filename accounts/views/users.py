@@ -171,7 +171,8 @@ class UserDetailView(APIView):
             user, data=request.data, partial=partial, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        is_caller = user.pk == request.user.pk
+        # The caller's own session (an API key has none) survives the revocations below.
+        is_caller = user.pk == request.user.pk and bool(request.session.session_key)
         handed = profile_rules.hands_over(user, serializer.validated_data)
         password_changed = profile.update_user(
             user=user,
@@ -179,9 +180,11 @@ class UserDetailView(APIView):
             meta=RequestMeta.of(request),
             keep_session_key=request.session.session_key if is_caller else None,
         )
-        if password_changed and is_caller:
+        if (password_changed or "passkeys_enabled_for_2fa" in serializer.validated_data) and (
+            is_caller
+        ):
             update_session_auth_hash(request, user)  # keep the caller signed in
-        if handed and not is_caller:
+        if handed and user.pk != request.user.pk:
             staff_powers.record_act(
                 user=user, by=request.user, what=", ".join(handed), meta=RequestMeta.of(request)
             )

@@ -91,9 +91,7 @@ def test_confirming_a_change_ends_the_other_sessions_and_renews_the_owners_own(
     assert after.json()["email"] == "new@example.com"
 
 
-def test_a_change_confirmed_without_the_owners_session_opens_no_session(
-    user, request_change
-):
+def test_a_change_confirmed_without_the_owners_session_opens_no_session(user, request_change):
     """Whoever staged the address holds the code; that must not sign them in (issue 17)."""
     code = request_change(user, "new@example.com")
     caller = APIClient()
