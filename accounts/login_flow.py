@@ -5,13 +5,14 @@ password step; ``/api/login/token/`` (twofactor) reads it back and completes the
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import SESSION_KEY, login
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django_otp import user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 
 from accounts import freshness
 from accounts.models import LoginSession, Passkey, User
@@ -22,6 +23,7 @@ PASSWORD_STEP_KEY = "_2fa_password_step"  # noqa: S105 - a session key name
 PASSWORD_STEP_TTL = timedelta(minutes=10)
 # The session's login-session row: {"id", "key" (the session key it was last seen under), "seen"}.
 LOGIN_SESSION_KEY = "_login_session"
+SECOND_FACTOR_KEY = "_second_factor_passed"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -135,6 +137,16 @@ def pending_password_step(request: HttpRequest) -> User | None:
     if user is None or not isinstance(auth, str):
         return None
     return user if constant_time_compare(auth, user.get_session_auth_hash()) else None
+
+
+def mark_second_factor_passed(request: HttpRequest) -> None:
+    """Record that this session passed a second factor that is not a django-otp device (a
+    passkey); a TOTP or backup code is recorded by ``django_otp.login`` instead."""
+    request.session[SECOND_FACTOR_KEY] = True
+
+
+def passed_second_factor(session: Any) -> bool:
+    return bool(session.get(DEVICE_ID_SESSION_KEY) or session.get(SECOND_FACTOR_KEY))
 
 
 def forget_password_step(request: HttpRequest) -> None:
