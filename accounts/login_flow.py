@@ -23,7 +23,8 @@ PASSWORD_STEP_KEY = "_2fa_password_step"  # noqa: S105 - a session key name
 PASSWORD_STEP_TTL = timedelta(minutes=10)
 # The session's login-session row: {"id", "key" (the session key it was last seen under), "seen"}.
 LOGIN_SESSION_KEY = "_login_session"
-SECOND_FACTOR_KEY = "_second_factor_passed"
+# Set by start_session: the login flows ask for the second factor of any user who has one.
+SECOND_FACTOR_KEY = "_second_factor_checked"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -47,6 +48,7 @@ def start_session(
         LoginSession.objects.filter(pk=previous.get("id"), user=user).delete()
     if password_proved:
         freshness.stamp(request.session)
+    request.session[SECOND_FACTOR_KEY] = True
     rotate_token(request)  # sets the csrftoken cookie on this response
     row = login_sessions.open_login_session(
         user=user,
@@ -139,13 +141,12 @@ def pending_password_step(request: HttpRequest) -> User | None:
     return user if constant_time_compare(auth, user.get_session_auth_hash()) else None
 
 
-def mark_second_factor_passed(request: HttpRequest) -> None:
-    """Record that this session passed a second factor that is not a django-otp device (a
-    passkey); a TOTP or backup code is recorded by ``django_otp.login`` instead."""
-    request.session[SECOND_FACTOR_KEY] = True
-
-
 def passed_second_factor(session: Any) -> bool:
+    """Whether this session is known to have passed the user's second factor, if any, without a
+    query: django-otp verified it (TOTP or backup code), or ``start_session`` opened it (every
+    caller asks for the second factor of a user who has one, and enabling 2FA ends every other
+    session). Otherwise the caller must look at the user's devices.
+    """
     return bool(session.get(DEVICE_ID_SESSION_KEY) or session.get(SECOND_FACTOR_KEY))
 
 

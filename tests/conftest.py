@@ -11,7 +11,7 @@ from django.test import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from rest_framework.test import APIClient
 
-from accounts import freshness, key_crypto
+from accounts import freshness, key_crypto, login_flow
 from accounts.models import PersonalAPIKey, User
 from organizations.models import Organization, OrganizationMembership, Team
 
@@ -125,7 +125,9 @@ def session_client(make_user: Callable[..., User]) -> Callable[..., APIClient]:
         session = client.session
         if fresh:
             freshness.stamp(session)
-        # As a real login of a user with 2FA: the session passed it (else the API refuses it).
+        # As login_flow.start_session leaves it, and for a user with 2FA as the second step
+        # leaves it (django-otp's device id); a bare force_login is refused by the API then.
+        session[login_flow.SECOND_FACTOR_KEY] = True
         device = next(devices_for_user(user, confirmed=True), None)
         if device is not None:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -28,7 +28,8 @@ class SessionAuthentication(authentication.SessionAuthentication):
     """DRF's session authentication; revoked sessions are already anonymous (auth hash check).
 
     A session of a user with a second factor that did not pass it (the admin's password-only
-    login used to make one, issue 17) is refused. A session that passed it costs no query.
+    login used to make one, issue 17) is refused. Sessions opened by the API's login flows, or
+    verified by django-otp, cost no query; any other session (the admin's) costs one.
     """
 
     def authenticate(self, request: Request) -> tuple[User, None] | None:

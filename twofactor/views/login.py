@@ -291,7 +291,6 @@ class LoginPasskeyCompleteView(APIView):
         throttling.refund_attempt(request)
         login_flow.forget_password_step(request)
         login_flow.start_session(request, user, method=LoginSession.Method.PASSWORD_PASSKEY)
-        login_flow.mark_second_factor_passed(request)
         security_events.record(
             type=SecurityEvent.Type.LOGIN_SUCCEEDED,
             user=user,
