@@ -4,7 +4,7 @@ import hashlib
 import uuid as uuid_lib
 from collections.abc import Mapping
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -22,7 +22,8 @@ from accounts.serializers.email_verification import (
 from accounts.serializers.users import UserSerializer
 from accounts.services import email_verification
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import APIScopePermission, SessionOnly
+from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import AllowedOrigin, APIScopePermission, SessionOnly
 from users_api.throttling import IPRateThrottle, RateThrottle
 
 
@@ -147,7 +148,8 @@ class RequestEmailVerificationView(APIView):
 
 
 class VerifyEmailView(APIView):
-    permission_classes = [AllowAny, APIScopePermission]  # anonymous; an API key is refused
+    # Anonymous; an API key is refused; it opens a session, so another site may not post it.
+    permission_classes = [AllowAny, AllowedOrigin, APIScopePermission]
     throttle_classes = [VerifyEmailUserThrottle, VerifyEmailIPThrottle]
 
     @extend_schema(
@@ -167,7 +169,14 @@ class VerifyEmailView(APIView):
             "code=session_required`, no attempt spent)."
         ),
         request=VerifyEmailSerializer,
-        responses={200: EmailVerifiedSerializer},
+        responses={
+            200: EmailVerifiedSerializer,
+            403: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="`origin_not_allowed`: a browser request from an origin not in "
+                "`CORS_ALLOWED_ORIGINS` (login CSRF), or an API key.",
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = VerifyEmailSerializer(data=request.data)
