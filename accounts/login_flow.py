@@ -5,13 +5,14 @@ password step; ``/api/login/token/`` (twofactor) reads it back and completes the
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import SESSION_KEY, login
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django_otp import user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 
 from accounts import freshness
 from accounts.models import LoginSession, Passkey, User
@@ -22,6 +23,8 @@ PASSWORD_STEP_KEY = "_2fa_password_step"  # noqa: S105 - a session key name
 PASSWORD_STEP_TTL = timedelta(minutes=10)
 # The session's login-session row: {"id", "key" (the session key it was last seen under), "seen"}.
 LOGIN_SESSION_KEY = "_login_session"
+# Set by start_session: the login flows ask for the second factor of any user who has one.
+SECOND_FACTOR_KEY = "_second_factor_checked"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -45,6 +48,7 @@ def start_session(
         LoginSession.objects.filter(pk=previous.get("id"), user=user).delete()
     if password_proved:
         freshness.stamp(request.session)
+    request.session[SECOND_FACTOR_KEY] = True
     rotate_token(request)  # sets the csrftoken cookie on this response
     row = login_sessions.open_login_session(
         user=user,
@@ -135,6 +139,15 @@ def pending_password_step(request: HttpRequest) -> User | None:
     if user is None or not isinstance(auth, str):
         return None
     return user if constant_time_compare(auth, user.get_session_auth_hash()) else None
+
+
+def passed_second_factor(session: Any) -> bool:
+    """Whether this session is known to have passed the user's second factor, if any, without a
+    query: django-otp verified it (TOTP or backup code), or ``start_session`` opened it (every
+    caller asks for the second factor of a user who has one, and enabling 2FA ends every other
+    session). Otherwise the caller must look at the user's devices.
+    """
+    return bool(session.get(DEVICE_ID_SESSION_KEY) or session.get(SECOND_FACTOR_KEY))
 
 
 def forget_password_step(request: HttpRequest) -> None:

@@ -31,6 +31,9 @@ class Rule:
     freshness: Freshness = Freshness.ANY
     keys_may_change: bool = True  # API keys with user:write
     staff_only: bool = False  # only staff callers may send the field at all
+    superuser_only: bool = False  # only superusers may send the field at all
+    # Could hand the account to someone else: on another account, superusers only (staff_powers).
+    hands_over: bool = False
 
 
 _ANY = Rule()
@@ -38,17 +41,24 @@ _ANY = Rule()
 FIELDS: dict[str, Rule] = {
     "first_name": _ANY,
     "last_name": _ANY,
-    "email": Rule(Freshness.FRESH, keys_may_change=False),
+    "email": Rule(Freshness.FRESH, keys_may_change=False, hands_over=True),
     "notification_settings": _ANY,
     "anonymize_data": _ANY,
     # Lets staff act as the user: a door into the account.
-    "allow_impersonation": Rule(Freshness.SENSITIVE),
+    "allow_impersonation": Rule(Freshness.SENSITIVE, hands_over=True),
     "toolbar_mode": _ANY,
-    "is_staff": Rule(Freshness.SENSITIVE, staff_only=True),
+    # Staff powers chain into takeovers (issue 17): superusers only, fresh, never a key.
+    "is_staff": Rule(
+        Freshness.FRESH,
+        keys_may_change=False,
+        staff_only=True,
+        superuser_only=True,
+        hands_over=True,
+    ),
     "set_current_organization": _ANY,
     "set_current_team": _ANY,
     # With a usable password the correct ``current_password`` is required and is the proof.
-    "password": Rule(Freshness.SENSITIVE, keys_may_change=False),
+    "password": Rule(Freshness.SENSITIVE, keys_may_change=False, hands_over=True),
     "current_password": _ANY,
     "events_column_config": _ANY,
     "has_seen_product_intro_for": _ANY,
@@ -57,7 +67,7 @@ FIELDS: dict[str, Rule] = {
     "allow_sidebar_suggestions": _ANY,
     "shortcut_position": _ANY,
     "role_at_organization": _ANY,
-    "passkeys_enabled_for_2fa": Rule(Freshness.SENSITIVE),
+    "passkeys_enabled_for_2fa": Rule(Freshness.SENSITIVE, hands_over=True),
 }
 
 
@@ -92,12 +102,22 @@ def _required_freshness(user: User, name: str) -> Freshness:
     return FIELDS[name].freshness
 
 
+def hands_over(user: User, changes: Mapping[str, Any]) -> list[str]:
+    """The changed fields of ``changes`` that could hand the account to someone else."""
+    return [
+        name
+        for name, value in changes.items()
+        if FIELDS[name].hands_over and _changes(user, name, value)
+    ]
+
+
 def check_change(
     *,
     user: User,
     changes: Mapping[str, Any],
     caller_is_staff: bool,
     session: Any | None,
+    caller_is_superuser: bool = False,
 ) -> None:
     """Refuse ``changes`` to ``user`` that this caller may not make.
 
@@ -108,6 +128,9 @@ def check_change(
         if FIELDS[name].staff_only and not caller_is_staff:
             raise ProfileChangeRefusedError(f"Only staff may send {name}.")
     changed = [name for name, value in changes.items() if _changes(user, name, value)]
+    for name in changed:
+        if FIELDS[name].superuser_only and not caller_is_superuser:
+            raise ProfileChangeRefusedError(f"Only a superuser may change {name}.")
     if session is None:
         closed = [name for name in changed if not FIELDS[name].keys_may_change]
         if closed:

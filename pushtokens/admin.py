@@ -13,7 +13,8 @@ class PushTokenAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email"]
     ordering = ["-last_seen_at"]
-    fields = ["id", "user", "platform", "token", "created_at", "last_seen_at"]
+    # The token itself is a device secret: the change page shows the masked form only.
+    fields = ["id", "user", "platform", "masked_token", "created_at", "last_seen_at"]
     # Rows come from devices through the API; staff may inspect and delete them, not edit.
     readonly_fields = fields
 

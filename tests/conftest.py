@@ -8,9 +8,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from rest_framework.test import APIClient
 
-from accounts import freshness, key_crypto
+from accounts import freshness, key_crypto, login_flow
 from accounts.models import PersonalAPIKey, User
 from organizations.models import Organization, OrganizationMembership, Team
 
@@ -33,12 +34,15 @@ def _test_settings() -> Iterator[None]:
     """Settings that only make tests faster or runnable without a build step.
 
     - A fast password hasher: the production one costs ~0.25 s per hash by design.
+    - ``ADMIN_REQUIRE_2FA`` off (its production default is on); staff with a device still need it.
     - Static files straight from the apps' folders, as development mode serves them: tests run
       with DEBUG=false but never run ``collectstatic``; the collected, hashed files of production
       are covered by the gunicorn test in ``tests/test_serving.py``.
     """
     with override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Most admin tests sign staff in with force_login; tests/test_admin_login.py turns it on.
+        ADMIN_REQUIRE_2FA=False,
         WHITENOISE_AUTOREFRESH=True,
         WHITENOISE_USE_FINDERS=True,
         STORAGES={
@@ -115,12 +119,19 @@ def session_client(make_user: Callable[..., User]) -> Callable[..., APIClient]:
     """A client logged in through Django's session, password proved just now."""
 
     def make(user: User | None = None, fresh: bool = True) -> APIClient:
+        user = user or make_user()
         client = APIClient()
-        client.force_login(user or make_user())
+        client.force_login(user)
+        session = client.session
         if fresh:
-            session = client.session
             freshness.stamp(session)
-            session.save()
+        # As login_flow.start_session leaves it, and for a user with 2FA as the second step
+        # leaves it (django-otp's device id); a bare force_login is refused by the API then.
+        session[login_flow.SECOND_FACTOR_KEY] = True
+        device = next(devices_for_user(user, confirmed=True), None)
+        if device is not None:
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return make

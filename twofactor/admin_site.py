@@ -1,34 +1,27 @@
-"""The admin site, optionally restricted to staff whose session passed a second factor.
+"""The admin site: only sessions that passed the second factor, for staff who have one (issue 17).
 
-With ``ADMIN_REQUIRE_2FA`` on, this is django-otp's ``OTPAdminSite``: the admin login form asks
-for a code from the user's TOTP device and only OTP-verified sessions (admin login, or API login
-through ``/api/login/token/``) may use the admin. Staff must therefore enable 2FA through the API
-first. With the setting off (the default) it is Django's plain admin site.
+Staff with a TOTP device must have passed it in this session (the admin login form below, or
+``/api/login/token/``): ``request.user.is_verified()``. With ``ADMIN_REQUIRE_2FA`` (the default
+outside development) staff without a device are refused too; they enable 2FA through the API
+first.
 """
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp import user_has_device
+
+from twofactor.admin_login import AdminLoginForm
 
 
-def _required() -> bool:
-    return bool(getattr(settings, "ADMIN_REQUIRE_2FA", False))
-
-
-class TwoFactorAdminSite(OTPAdminSite):
-    def __init__(self, name: str = "admin") -> None:
-        AdminSite.__init__(self, name)
-
-    @property
-    def login_form(self) -> type | None:  # type: ignore[override]
-        return OTPAdminAuthenticationForm if _required() else None
-
-    @property
-    def login_template(self) -> str | None:  # type: ignore[override]
-        return OTPAdminSite.login_template if _required() else None
+class TwoFactorAdminSite(AdminSite):
+    login_form = AdminLoginForm
+    login_template = "admin/twofactor_login.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        if _required():
-            return super().has_permission(request)
-        return AdminSite.has_permission(self, request)
+        if not super().has_permission(request):
+            return False
+        user = request.user
+        if user.is_verified():
+            return True
+        return not settings.ADMIN_REQUIRE_2FA and not user_has_device(user, confirmed=True)

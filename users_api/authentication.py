@@ -5,11 +5,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django_otp import user_has_device
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts import key_crypto
+from accounts import key_crypto, login_flow
 from accounts.models import PersonalAPIKey, User
 from accounts.services import api_keys as api_key_services
 from users_api.permissions import key_scopes_of_operation
@@ -24,7 +25,26 @@ _BODY_FIELDS_REFUSED = ("personal_api_key", "api_key")
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """DRF's session authentication; revoked sessions are already anonymous (auth hash check)."""
+    """DRF's session authentication; revoked sessions are already anonymous (auth hash check).
+
+    A session of a user with a second factor that did not pass it (the admin's password-only
+    login used to make one, issue 17) is refused. Sessions opened by the API's login flows, or
+    verified by django-otp, cost no query; any other session (the admin's) costs one.
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, _ = result
+        if not login_flow.passed_second_factor(request.session) and user_has_device(
+            user, confirmed=True
+        ):
+            raise exceptions.AuthenticationFailed(
+                "This session did not pass the second factor; log in again.",
+                code="2fa_required",
+            )
+        return result
 
     def authenticate_header(self, request: Request) -> str:
         return 'Session realm="api"'

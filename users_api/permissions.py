@@ -3,7 +3,8 @@
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from rest_framework import permissions
+from django.core.exceptions import DisallowedHost
+from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from accounts import freshness
@@ -76,3 +77,36 @@ class RecentlyAuthenticated(permissions.BasePermission):
         if api_key_of(request) is not None or not request.user.is_authenticated:
             return True
         return freshness.is_within(request.session, settings.SENSITIVE_ACTION_MAX_AGE)
+
+
+class AllowedOrigin(permissions.BasePermission):
+    """Refuse a browser's cross-site request unless its Origin is in ``CORS_ALLOWED_ORIGINS``.
+
+    For the anonymous actions that open a session (login, sign-up, ``verify_email``): Django's
+    CSRF check covers only authenticated writes, so another site's form could sign a victim's
+    browser into the attacker's account (login CSRF). No Origin (a non-browser client) and the
+    site's own origin pass; ``Origin: null`` (sandboxed or privacy-redirected pages) does not.
+    """
+
+    message = "Requests from this origin are not allowed."
+    code = "origin_not_allowed"
+
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        # Raised, not returned: DRF turns a refused anonymous caller into a 401, and signing in
+        # is no cure for the wrong origin.
+        if not self._allowed(request):
+            raise exceptions.PermissionDenied(self.message, code=self.code)
+        return True
+
+    @staticmethod
+    def _allowed(request: Request) -> bool:
+        origin = request.META.get("HTTP_ORIGIN")
+        if origin is None:
+            return True
+        if origin in settings.CORS_ALLOWED_ORIGINS:
+            return True
+        try:
+            own = f"{request.scheme}://{request.get_host()}"
+        except DisallowedHost:
+            return False
+        return origin == own

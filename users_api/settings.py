@@ -273,8 +273,9 @@ CELERY_BEAT_SCHEDULE = {
 SENSITIVE_ACTION_MAX_AGE = timedelta(seconds=env.int("SENSITIVE_ACTION_MAX_AGE", default=7200))
 FRESH_REAUTH_MAX_AGE = timedelta(seconds=env.int("FRESH_REAUTH_MAX_AGE", default=600))
 TOTP_ISSUER = env.str("TOTP_ISSUER", default="Users API")
-# Only staff sessions that passed a second factor may use the admin (twofactor/admin_site.py).
-ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+# Staff with a second factor must pass it to use the admin; with this on (the default outside
+# development) staff without one are refused too (twofactor/admin_site.py).
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
 PUSH_TOKEN_STALE_DAYS = env.int("PUSH_TOKEN_STALE_DAYS", default=270)
 # Passkeys (WebAuthn): the relying party is the site the web app runs on; origins are the exact
 # https origins (scheme, host, port) its pages are served from.

@@ -35,6 +35,7 @@ class SecurityEvent(models.Model):
         PASSKEY_REMOVED = "passkey_removed"
         PASSKEY_REFUSED = "passkey_refused"
         PASSKEYS_ENABLED_FOR_2FA = "passkeys_enabled_for_2fa"
+        CHANGED_BY_ADMINISTRATOR = "changed_by_administrator"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.models.fields import BoundedJSONField
+
 
 def default_distinct_id() -> str:
     return secrets.token_urlsafe(24)
@@ -171,16 +173,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Bumped to end every session of the user at once (see ``_get_session_auth_hash``).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
-    notification_settings = models.JSONField(default=dict, blank=True)
+    notification_settings = BoundedJSONField(default=dict, blank=True)
     anonymize_data = models.BooleanField(default=False, null=True, blank=True)
     allow_impersonation = models.BooleanField(default=True, null=True, blank=True)
     toolbar_mode = models.CharField(
         max_length=20, choices=ToolbarMode.choices, default=ToolbarMode.TOOLBAR, blank=True
     )
-    events_column_config = models.JSONField(default=default_events_column_config)
-    has_seen_product_intro_for = models.JSONField(null=True, blank=True)
+    events_column_config = BoundedJSONField(default=default_events_column_config)
+    has_seen_product_intro_for = BoundedJSONField(null=True, blank=True)
     theme_mode = models.CharField(max_length=20, choices=ThemeMode.choices, null=True, blank=True)
-    hedgehog_config = models.JSONField(null=True, blank=True)
+    hedgehog_config = BoundedJSONField(null=True, blank=True)
     allow_sidebar_suggestions = models.BooleanField(null=True, blank=True)
     shortcut_position = models.CharField(
         max_length=10, choices=ShortcutPosition.choices, null=True, blank=True

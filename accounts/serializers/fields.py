@@ -5,6 +5,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts import json_limits
+
 
 def _strings(value: Any) -> Iterator[str]:
     """Yield every key and string value of a JSON document, however deeply nested."""
@@ -26,14 +28,20 @@ class JSONObjectField(serializers.DictField):
 
     PostgreSQL's ``jsonb`` cannot hold ``\\u0000`` and UTF-8 cannot encode a lone surrogate (a
     JSON ``"\\ud800"`` escape): either, in any key or value, would fail the save with a 500.
+    Depth and size are bounded (``accounts.json_limits``): a deeper document broke every later
+    read of the user.
     """
 
     default_error_messages = {
         "null_characters_not_allowed": "Null characters are not allowed.",
         "surrogate_characters_not_allowed": "Surrogate characters are not allowed.",
+        "too_deep": f"Nested more than {json_limits.MAX_DEPTH} levels deep.",
+        "too_large": f"Larger than {json_limits.MAX_BYTES} bytes of JSON.",
     }
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if json_limits.depth_exceeds(data):
+            self.fail("too_deep")
         value = super().to_internal_value(data)
         for text in _strings(value):
             if "\x00" in text:
@@ -42,4 +50,6 @@ class JSONObjectField(serializers.DictField):
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 self.fail("surrogate_characters_not_allowed")
+        if json_limits.size_exceeds(value):
+            self.fail("too_large")
         return value

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 
-from accounts import notifications, profile_rules
+from accounts import notifications, profile_rules, staff_powers
 from accounts.models import Passkey, PersonalAPIKey, User
 from accounts.serializers.fields import JSONObjectField
 from organizations.models import Organization, Team
@@ -67,7 +67,9 @@ class UserUpdateSerializer(serializers.Serializer):
     allow_impersonation = serializers.BooleanField(required=False, allow_null=True)
     toolbar_mode = serializers.ChoiceField(choices=User.ToolbarMode.choices, required=False)
     is_staff = serializers.BooleanField(
-        required=False, help_text="Only staff may send this field at all (403 otherwise)."
+        required=False,
+        help_text="Only staff may send this field and only a superuser's fresh session may "
+        "change it (403 otherwise; never an API key).",
     )
     set_current_organization = serializers.UUIDField(
         required=False,
@@ -175,10 +177,14 @@ class UserUpdateSerializer(serializers.Serializer):
                 user=self.instance,
                 changes=attrs,
                 caller_is_staff=request.user.is_staff,
+                caller_is_superuser=request.user.is_superuser,
                 session=None if via_key else request.session,
             )
         except profile_rules.ProfileChangeRefusedError as exc:
             raise exceptions.PermissionDenied(str(exc), code=exc.code) from None
+        staff_powers.check_may_act_on(
+            request, self.instance, sensitive=bool(profile_rules.hands_over(self.instance, attrs))
+        )
 
     def _check_email_free(self, email: str) -> None:
         if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():

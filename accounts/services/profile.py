@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts import emails
+from accounts import emails, json_limits
 from accounts.models import SecurityEvent, User
 from accounts.services import email_verification, security_events, sessions
 from accounts.services.security_events import RequestMeta
@@ -132,11 +132,18 @@ def _after_passkeys_turned_on(
     )
 
 
+class DocumentTooLargeError(Exception):
+    """The merged document would exceed ``accounts.json_limits``."""
+
+
 @transaction.atomic
 def update_hedgehog_config(*, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Merge the sent top-level keys into the hedgehog configuration; return the result."""
     locked = User.objects.select_for_update().only("hedgehog_config").get(pk=user.pk)
-    user.hedgehog_config = {**(locked.hedgehog_config or {}), **changes}
+    merged = {**(locked.hedgehog_config or {}), **changes}
+    if not json_limits.within_limits(merged):  # each PATCH may add keys: bound the whole
+        raise DocumentTooLargeError
+    user.hedgehog_config = merged
     user.save(update_fields=["hedgehog_config"])
     return user.hedgehog_config
 

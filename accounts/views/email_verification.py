@@ -4,7 +4,7 @@ import hashlib
 import uuid as uuid_lib
 from collections.abc import Mapping
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -22,7 +22,8 @@ from accounts.serializers.email_verification import (
 from accounts.serializers.users import UserSerializer
 from accounts.services import email_verification
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import APIScopePermission, SessionOnly
+from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import AllowedOrigin, APIScopePermission, SessionOnly
 from users_api.throttling import IPRateThrottle, RateThrottle
 
 
@@ -147,7 +148,8 @@ class RequestEmailVerificationView(APIView):
 
 
 class VerifyEmailView(APIView):
-    permission_classes = [AllowAny, APIScopePermission]  # anonymous; an API key is refused
+    # Anonymous; an API key is refused; it opens a session, so another site may not post it.
+    permission_classes = [AllowAny, AllowedOrigin, APIScopePermission]
     throttle_classes = [VerifyEmailUserThrottle, VerifyEmailIPThrottle]
 
     @extend_schema(
@@ -160,13 +162,21 @@ class VerifyEmailView(APIView):
             "`attr=email code=email_taken` when a pending address was taken meanwhile. On "
             "success: `requires_2fa` without a session for users with two-factor "
             "authentication, else a new session (cookie and `csrftoken`; it has not proved "
-            "the password, so sensitive writes need `/api/reauthenticate/` first). 400 "
+            "the password, so sensitive writes need `/api/reauthenticate/` first). An email "
+            "change confirmed without the owner's own session opens no session. 400 "
             "`already_verified` (no code checked) when the email is verified and no change is "
             "pending. `uuid` may be `@me` with a session (else 400 `attr=uuid "
             "code=session_required`, no attempt spent)."
         ),
         request=VerifyEmailSerializer,
-        responses={200: EmailVerifiedSerializer},
+        responses={
+            200: EmailVerifiedSerializer,
+            403: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="`origin_not_allowed`: a browser request from an origin not in "
+                "`CORS_ALLOWED_ORIGINS` (login CSRF), or an API key.",
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = VerifyEmailSerializer(data=request.data)
@@ -175,7 +185,7 @@ class VerifyEmailView(APIView):
         try:
             if user is None:
                 raise email_verification.InvalidCodeError
-            email_verification.verify_email(
+            verified = email_verification.verify_email(
                 user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
             )
         except tuple(_REFUSALS) as exc:
@@ -187,10 +197,20 @@ class VerifyEmailView(APIView):
             ) from None
         if login_flow.needs_second_factor(user):
             return Response({"success": True, "requires_2fa": True})
+        if verified is email_verification.Verified.EMAIL_CHANGED and not _owner_session(
+            request, user
+        ):
+            # Whoever staged the address (an administrator, say) holds its code: only the
+            # owner's own session, which needed a fresh password to start the change, goes on.
+            return Response({"success": True})
         login_flow.start_session(
             request, user, method=LoginSession.Method.EMAIL_CODE, password_proved=False
         )
         return Response({"success": True})
+
+
+def _owner_session(request: Request, user: User) -> bool:
+    return request.user.is_authenticated and request.user.pk == user.pk
 
 
 class CancelEmailChangeRequestView(APIView):

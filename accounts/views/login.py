@@ -17,7 +17,7 @@ from accounts.serializers.login import LoginSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import login as login_services
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import APIScopePermission
+from users_api.permissions import AllowedOrigin, APIScopePermission
 from users_api.throttling import IPRateThrottle, RateThrottle
 
 
@@ -43,7 +43,7 @@ class LoginEmailThrottle(RateThrottle):
 
 
 class LoginView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]
+    permission_classes = [permissions.AllowAny, AllowedOrigin, APIScopePermission]
     throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
 
     @extend_schema(

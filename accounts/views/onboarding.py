@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import lookup
+from accounts import lookup, staff_powers
 from accounts.models import User
 from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
 from accounts.serializers.users import UserSerializer
@@ -44,6 +44,7 @@ class OnboardingSkipView(APIView):
     )
     def post(self, request: Request, uuid: str) -> Response:
         user = lookup.target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=False)
         serializer = OnboardingSkipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = onboarding.skip_onboarding(user=user, **serializer.validated_data)
@@ -71,6 +72,7 @@ class ScenePersonalisationView(APIView):
     )
     def post(self, request: Request, uuid: str) -> Response:
         user = lookup.target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=False)
         serializer = SceneDashboardPinSerializer(data=request.data, context={"user": user})
         serializer.is_valid(raise_exception=True)
         scenes.pin_scene_dashboard(user=user, **serializer.validated_data)
@@ -94,5 +96,6 @@ class ScenePersonalisationUnpinView(APIView):
     )
     def delete(self, request: Request, uuid: str, scene: str) -> Response:
         user = lookup.target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=False)
         scenes.unpin_scene(user=user, scene=scene)
         return Response(status=status.HTTP_204_NO_CONTENT)

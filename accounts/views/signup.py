@@ -1,6 +1,6 @@
 """``POST /api/signup/`` (docs/api.md §2.14)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,7 +11,8 @@ from accounts.models import User
 from accounts.serializers.signup import SignupSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import signup as signup_services
-from users_api.permissions import APIScopePermission
+from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import AllowedOrigin, APIScopePermission
 from users_api.throttling import IPRateThrottle
 
 
@@ -20,14 +21,21 @@ class SignupThrottle(IPRateThrottle):
 
 
 class SignupView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]
+    permission_classes = [permissions.AllowAny, AllowedOrigin, APIScopePermission]
     throttle_classes = [SignupThrottle]
 
     @extend_schema(
         operation_id="signup",
         tags=["auth"],
         request=SignupSerializer,
-        responses={201: UserSerializer},
+        responses={
+            201: UserSerializer,
+            403: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="`origin_not_allowed`: a browser request from an origin not in "
+                "`CORS_ALLOWED_ORIGINS` (login CSRF), or an API key.",
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         """Create an account with its own organization and team, and log it in.

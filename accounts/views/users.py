@@ -6,12 +6,12 @@ from typing import Any
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions
+from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import profile_rules
+from accounts import profile_rules, staff_powers
 from accounts.lookup import target_user
 from accounts.models import User
 from accounts.serializers.fields import JSONObjectField
@@ -158,6 +158,7 @@ class UserDetailView(APIView):
     )
     def delete(self, request: Request, uuid: str) -> Response:
         user = target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=True)
         is_caller = user.pk == request.user.pk
         profile.delete_user(user=user)
         if is_caller:
@@ -172,6 +173,7 @@ class UserDetailView(APIView):
         serializer.is_valid(raise_exception=True)
         # The caller's own session (an API key has none) survives the revocations below.
         is_caller = user.pk == request.user.pk and bool(request.session.session_key)
+        handed = profile_rules.hands_over(user, serializer.validated_data)
         password_changed = profile.update_user(
             user=user,
             changes=serializer.validated_data,
@@ -182,6 +184,10 @@ class UserDetailView(APIView):
             is_caller
         ):
             update_session_auth_hash(request, user)  # keep the caller signed in
+        if handed and user.pk != request.user.pk:
+            staff_powers.record_act(
+                user=user, by=request.user, what=", ".join(handed), meta=RequestMeta.of(request)
+            )
         return self._represent(request, user)
 
 
@@ -206,5 +212,11 @@ class HedgehogConfigView(APIView):
     )
     def patch(self, request: Request, uuid: str) -> Response:
         user = target_user(request, uuid)
+        staff_powers.check_may_act_on(request, user, sensitive=False)
         changes = JSONObjectField().run_validation(request.data)
-        return Response(profile.update_hedgehog_config(user=user, changes=changes))
+        try:
+            return Response(profile.update_hedgehog_config(user=user, changes=changes))
+        except profile.DocumentTooLargeError:
+            raise serializers.ValidationError(
+                "The configuration would grow too large.", code="too_large"
+            ) from None

@@ -76,13 +76,13 @@ def test_the_code_swaps_the_address_in_and_notifies_both_addresses(
     ).exists()
 
 
-def test_confirming_a_change_ends_the_other_sessions_and_logs_the_caller_in(
+def test_confirming_a_change_ends_the_other_sessions_and_renews_the_owners_own(
     user, request_change, session_client
 ):
     other_device = session_client(user)
     assert other_device.patch(CANCEL_URL).status_code == 400  # logged in: nothing pending yet
     code = request_change(user, "new@example.com")
-    caller = APIClient()
+    caller = session_client(user)
 
     assert verify(caller, user, code).status_code == 200
 
@@ -90,6 +90,18 @@ def test_confirming_a_change_ends_the_other_sessions_and_logs_the_caller_in(
     after = caller.get("/api/users/@me/")  # the caller's new session works
     assert after.status_code == 200
     assert after.json()["email"] == "new@example.com"
+
+
+def test_a_change_confirmed_without_the_owners_session_opens_no_session(user, request_change):
+    """Whoever staged the address holds the code; that must not sign them in (issue 17)."""
+    code = request_change(user, "new@example.com")
+    caller = APIClient()
+
+    assert verify(caller, user, code).status_code == 200
+
+    assert caller.get("/api/users/@me/").status_code == 401
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
 
 
 def test_an_address_taken_meanwhile_is_refused(user, request_change, make_user, mailoutbox):

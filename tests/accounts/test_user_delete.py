@@ -88,8 +88,15 @@ def test_deleting_needs_a_fresh_session(make_user, session_client):
     assert User.objects.filter(pk=user.pk).exists()
 
 
-def test_staff_delete_another_account_by_uuid(make_user, session_client):
+def test_staff_may_not_delete_another_account(make_user, session_client):
     staff, other = make_user(is_staff=True), make_user()
+    response = session_client(staff).delete(f"/api/users/{other.uuid}/")
+    assert response.status_code == 403
+    assert User.objects.filter(pk=other.pk).exists()
+
+
+def test_a_superuser_deletes_another_account_by_uuid(make_user, session_client):
+    staff, other = make_user(is_staff=True, is_superuser=True), make_user()
     response = session_client(staff).delete(f"/api/users/{other.uuid}/")
     assert response.status_code == 204
     assert not User.objects.filter(pk=other.pk).exists()

@@ -197,9 +197,18 @@ class TestStaffStatus:
         user.refresh_from_db()
         assert user.is_staff is False
 
-    def test_staff_may_grant_it_to_another_user(self, make_user, session_client):
+    def test_staff_may_not_grant_it_to_another_user(self, make_user, session_client):
         staff, other = make_user(is_staff=True), make_user()
         response = session_client(staff).patch(
+            f"/api/users/{other.uuid}/", {"is_staff": True}, format="json"
+        )
+        assert response.status_code == 403
+        other.refresh_from_db()
+        assert other.is_staff is False
+
+    def test_a_superusers_fresh_session_may_grant_it(self, make_user, session_client):
+        superuser, other = make_user(is_staff=True, is_superuser=True), make_user()
+        response = session_client(superuser).patch(
             f"/api/users/{other.uuid}/", {"is_staff": True}, format="json"
         )
         assert response.status_code == 200

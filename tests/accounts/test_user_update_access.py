@@ -99,7 +99,7 @@ class TestSessionFreshness:
         assert response.status_code == 200, response.json()
 
     def test_staff_status_needs_a_password_proof(self, make_user, session_client):
-        staff, other = make_user(is_staff=True), make_user()
+        staff, other = make_user(is_staff=True, is_superuser=True), make_user()
         path = f"/api/users/{other.uuid}/"
 
         stale = session_client(staff, fresh=False).patch(path, {"is_staff": True}, format="json")

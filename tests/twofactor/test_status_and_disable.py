@@ -115,10 +115,10 @@ def test_disabling_needs_a_recent_password(session_client, make_user, enable_tot
 
 
 @pytest.mark.django_db
-def test_staff_can_disable_another_users_2fa(session_client, make_user, enable_totp):
+def test_a_superuser_can_disable_another_users_2fa(session_client, make_user, enable_totp):
     target = make_user()
     enable_totp(target)
-    staff_user = make_user(is_staff=True)
+    staff_user = make_user(is_staff=True, is_superuser=True)
 
     response = session_client(staff_user).post(f"/api/users/{target.uuid}/two_factor_disable/")
 

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import staff_powers
 from accounts.lookup import target_user
 from accounts.services.security_events import RequestMeta
 from twofactor import errors, pending_setup, services, throttling, totp
@@ -187,7 +188,10 @@ class TwoFactorDisableView(APIView):
         responses={
             200: TwoFactorSuccessSerializer,
             **SESSION_ERRORS,
-            403: error_response("API key, or `sensitive_action_required_reauth`."),
+            403: error_response(
+                "API key, or `sensitive_action_required_reauth`; another user's: only a "
+                "superuser's fresh session."
+            ),
             404: error_response("`not_found` (staff, unknown uuid)."),
         },
     )
@@ -195,5 +199,12 @@ class TwoFactorDisableView(APIView):
         """Remove the TOTP device, the backup codes and, when passkeys are turned on as the
         second factor, the passkeys (and the setting). Repeat calls succeed."""
         user = target_user(request, uuid)
-        services.disable_two_factor(user=user, meta=RequestMeta.of(request), by=request.user)
+        staff_powers.check_may_act_on(request, user, sensitive=True)
+        meta = RequestMeta.of(request)
+        if services.disable_two_factor(user=user, meta=meta, by=request.user) and (
+            user.pk != request.user.pk
+        ):
+            staff_powers.record_act(
+                user=user, by=request.user, what="two-factor authentication off", meta=meta
+            )
         return Response(TwoFactorSuccessSerializer({"success": True}).data)
