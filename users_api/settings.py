@@ -136,12 +136,18 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Cache and sessions ---------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's Redis cache behind a per-process circuit breaker (users_api/cache.py): after one
+    # timeout or refused connection, cache calls fail at once for CACHE_BREAKER_SECONDS, so a
+    # frozen Redis costs a request at most one socket timeout.
+    CACHES["default"]["BACKEND"] = "users_api.cache.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
-    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
-    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
+CACHE_BREAKER_SECONDS = env.float("CACHE_BREAKER_SECONDS", default=5.0)
 
-# Sessions live in the database (durable, revocable) with the cache in front.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database (durable, revocable) with the cache in front; a cache outage
+# only loses the cache (users_api/sessions.py).
+SESSION_ENGINE = "users_api.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
