@@ -158,7 +158,12 @@ class AcceptInviteView(APIView):
             raise Http404 from None  # unknown, or accepted or revoked meanwhile
         if refusal is not None:
             raise _refused(request, refusal)
-        return Response(UserSerializer(request.user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=request.user.pk),
+                context={"request": request},
+            ).data
+        )
 
 
 class OrganizationInviteDetailView(APIView):

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import emails
@@ -176,6 +178,24 @@ def regenerate_backup_codes(*, user: User, meta: RequestMeta | None = None) -> l
             template="backup_codes_regenerated", to=user.email, context=_email_context(user)
         )
     return codes
+
+
+def two_factor_status(user: User) -> tuple[bool, int]:
+    """Whether ``user`` has a confirmed TOTP device, and their unused backup codes: one query."""
+    unused = (
+        BackupCode.objects.unused()
+        .filter(code_set__user_id=OuterRef("user_id"))
+        .values("code_set__user_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    remaining = (
+        TOTPDevice.objects.filter(user=user, confirmed=True)
+        .annotate(remaining=Coalesce(Subquery(unused), 0))
+        .values_list("remaining", flat=True)
+        .first()
+    )
+    return remaining is not None, remaining or 0
 
 
 def backup_codes_remaining(user: User) -> int:

@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -20,7 +21,85 @@ def default_events_column_config() -> dict:
     return {"active": "DEFAULT"}
 
 
-class UserManager(BaseUserManager["User"]):
+class _JSONArrayAgg(models.Aggregate):
+    """The rows' JSON values as one JSON array in ``order`` (PostgreSQL and SQLite)."""
+
+    function = "JSONB_AGG"
+    arg_joiner = " ORDER BY "  # JSONB_AGG(value ORDER BY order)
+    output_field = models.JSONField()
+
+    def __init__(self, value: Any, *, order: Any) -> None:
+        super().__init__(value, order)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # JSON_GROUP_ARRAY takes no ORDER BY before SQLite 3.44; it aggregates in scan order.
+        value = self.get_source_expressions()[0]
+        return models.Func(value, function="JSON_GROUP_ARRAY").as_sql(compiler, connection)
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def for_representation(self) -> "UserQuerySet":
+        """Everything the user representation reads, in two queries for any number of users.
+
+        One query for the users with their current organization and team, whether they have a
+        confirmed second factor (``EXISTS``), the current organization's first member and their
+        scene pins (a JSON array); one more for their memberships with the organizations. The
+        serializer reads only these, so it never queries on its own.
+        """
+        from django_otp import device_classes
+
+        from organizations.models import OrganizationMembership
+
+        first_member = (
+            OrganizationMembership.objects.filter(
+                organization_id=OuterRef("current_organization_id")
+            )
+            .order_by("joined_at", "id")
+            .values("user_id")[:1]
+        )
+        scene_pins = (
+            UserScenePersonalisation.objects.filter(user_id=OuterRef("pk"))
+            .values("user_id")
+            .annotate(
+                pins=_JSONArrayAgg(
+                    JSONObject(scene=F("scene"), dashboard_id=F("dashboard_id")), order=F("id")
+                )
+            )
+            .values("pins")
+        )
+        has_device = None
+        for model in device_classes():
+            exists = Exists(model.objects.filter(user_id=OuterRef("pk"), confirmed=True))
+            has_device = exists if has_device is None else has_device | exists
+        memberships = OrganizationMembership.objects.select_related("organization").order_by(
+            "joined_at", "id"
+        )
+        return (
+            self.select_related("current_organization", "current_team")
+            .prefetch_related(
+                Prefetch("organization_memberships", queryset=memberships, to_attr=MEMBERSHIPS)
+            )
+            .annotate(
+                **{
+                    FIRST_MEMBER_ID: Subquery(first_member),
+                    SCENE_PINS: Coalesce(
+                        Subquery(scene_pins, output_field=models.JSONField()),
+                        Value([], output_field=models.JSONField()),
+                    ),
+                    HAS_CONFIRMED_DEVICE: has_device if has_device is not None else Value(False),
+                }
+            )
+        )
+
+
+# Attributes set by ``for_representation``.
+MEMBERSHIPS = "representation_memberships"
+FIRST_MEMBER_ID = "current_organization_first_member_id"
+SCENE_PINS = "representation_scene_pins"
+HAS_CONFIRMED_DEVICE = "has_confirmed_device"
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     @classmethod
@@ -158,6 +237,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="unique_user_email_case_insensitive")
         ]
+
+    # The second factor that verified this session (django-otp; None if none did). The
+    # middleware (twofactor.middleware) defers the device query until something reads it.
+    @property
+    def otp_device(self) -> Any:
+        load = self.__dict__.pop("_otp_device_loader", None)
+        if load is not None:
+            self.__dict__["_otp_device"] = load()
+        return self.__dict__.get("_otp_device")
+
+    @otp_device.setter
+    def otp_device(self, device: Any) -> None:
+        self.__dict__.pop("_otp_device_loader", None)
+        self.__dict__["_otp_device"] = device
+
+    def defer_otp_device(self, load: Any) -> None:
+        self.__dict__["_otp_device_loader"] = load
 
     def __str__(self) -> str:
         return self.email

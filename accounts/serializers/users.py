@@ -1,59 +1,15 @@
 """The user representation (SPEC §2.13), shared by every endpoint that answers with a user."""
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django_otp import device_classes, user_has_device
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import freshness, notifications
 from accounts.models import User, UserScenePersonalisation
+from accounts.models.user import FIRST_MEMBER_ID, HAS_CONFIRMED_DEVICE, MEMBERSHIPS, SCENE_PINS
 from organizations.models import Organization, OrganizationMembership, Team
-
-# Set by ``with_representation_data``; the serializer falls back to a query without them.
-_MEMBERSHIPS_ATTR = "representation_memberships"
-_FIRST_MEMBER_ATTR = "current_organization_first_member_id"
-# Context key: ids of the users (of a page) who have a confirmed second factor.
-USERS_WITH_2FA = "users_with_2fa"
-
-
-def with_representation_data(queryset: QuerySet[User]) -> QuerySet[User]:
-    """Load what ``UserSerializer`` reads in three queries, whatever the number of users."""
-    first_member = (
-        OrganizationMembership.objects.filter(organization_id=OuterRef("current_organization_id"))
-        .order_by("joined_at", "id")
-        .values("user_id")[:1]
-    )
-    memberships = OrganizationMembership.objects.select_related("organization").order_by(
-        "joined_at", "id"
-    )
-    return (
-        queryset.select_related("current_organization", "current_team")
-        .prefetch_related(
-            Prefetch("organization_memberships", queryset=memberships, to_attr=_MEMBERSHIPS_ATTR),
-            "scene_personalisation",
-        )
-        .annotate(**{_FIRST_MEMBER_ATTR: Subquery(first_member)})
-    )
-
-
-def load_for_representation(user: User) -> User:
-    """Re-read one user with everything the representation needs (after a write, too)."""
-    return with_representation_data(User.objects.filter(pk=user.pk)).get()
-
-
-def users_with_2fa(users: Iterable[User]) -> set[int]:
-    """Ids of ``users`` with a confirmed django-otp device: one query per device type."""
-    ids = [user.pk for user in users]
-    found: set[int] = set()
-    for model in device_classes():
-        found.update(
-            model.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
-        )
-    return found
 
 
 class CurrentOrganizationSerializer(serializers.ModelSerializer):
@@ -98,9 +54,8 @@ class ScenePersonalisationSerializer(serializers.ModelSerializer):
 class UserSerializer(serializers.ModelSerializer):
     """A user account: profile, settings, organizations and onboarding state."""
 
-    # Needs ``request`` in the context for the session ages. Load users through
-    # ``with_representation_data`` to keep the cost at a fixed number of queries; a list view
-    # also puts ``users_with_2fa(page)`` in the context under ``USERS_WITH_2FA``.
+    # Needs ``request`` in the context for the session ages, and users loaded through
+    # ``User.objects.for_representation()``: it reads only what that loaded, never the database.
 
     notification_settings = serializers.SerializerMethodField(
         help_text="Every known setting: the defaults merged with the user's own choices."
@@ -124,7 +79,9 @@ class UserSerializer(serializers.ModelSerializer):
         source="current_team", read_only=True, allow_null=True, help_text="The current team."
     )
     is_2fa_enabled = serializers.SerializerMethodField()
-    scene_personalisation = ScenePersonalisationSerializer(many=True, read_only=True)
+    scene_personalisation = ScenePersonalisationSerializer(
+        source=SCENE_PINS, many=True, read_only=True
+    )
     shortcut_position = serializers.SerializerMethodField()
     onboarding_skipped_organization_id = serializers.UUIDField(read_only=True, allow_null=True)
     onboarding_delegated_to_invite = serializers.UUIDField(
@@ -179,17 +136,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _memberships(self, user: User) -> list[OrganizationMembership]:
-        prefetched = getattr(user, _MEMBERSHIPS_ATTR, None)
-        if prefetched is not None:
-            return prefetched
-        cache = self.context.setdefault("_memberships", {})
-        if user.pk not in cache:
-            cache[user.pk] = list(
-                OrganizationMembership.objects.filter(user=user)
-                .select_related("organization")
-                .order_by("joined_at", "id")
-            )
-        return cache[user.pk]
+        return getattr(user, MEMBERSHIPS)
 
     def _session(self) -> Any:
         request = self.context.get("request")
@@ -233,10 +180,7 @@ class UserSerializer(serializers.ModelSerializer):
         return MembershipOrganizationSerializer(self._memberships(user), many=True).data
 
     def get_is_2fa_enabled(self, user: User) -> bool:
-        known = self.context.get(USERS_WITH_2FA)
-        if known is not None:
-            return user.pk in known
-        return user_has_device(user, confirmed=True)
+        return bool(getattr(user, HAS_CONFIRMED_DEVICE))
 
     @extend_schema_field(serializers.ChoiceField(choices=User.ShortcutPosition.choices))
     def get_shortcut_position(self, user: User) -> str:
@@ -246,15 +190,7 @@ class UserSerializer(serializers.ModelSerializer):
         """The user created the current organization: they are its earliest member."""
         if user.current_organization_id is None:
             return False
-        if hasattr(user, _FIRST_MEMBER_ATTR):
-            return getattr(user, _FIRST_MEMBER_ATTR) == user.pk
-        first = (
-            OrganizationMembership.objects.filter(organization_id=user.current_organization_id)
-            .order_by("joined_at", "id")
-            .values_list("user_id", flat=True)
-            .first()
-        )
-        return first == user.pk
+        return getattr(user, FIRST_MEMBER_ID) == user.pk
 
 
 class UserListQuerySerializer(serializers.Serializer):

@@ -214,4 +214,9 @@ class CancelEmailChangeRequestView(APIView):
             raise serializers.ValidationError(
                 "There is no pending email change.", code="email_change_request_not_found"
             ) from None
-        return Response(UserSerializer(request.user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=request.user.pk),
+                context={"request": request},
+            ).data
+        )

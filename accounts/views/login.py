@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_flow
+from accounts.models import User
 from accounts.models.user import UserManager
 from accounts.serializers.login import LoginSerializer
 from accounts.serializers.users import UserSerializer
@@ -78,7 +79,11 @@ class LoginView(APIView):
         login_flow.start_session(request, user)
         login_flow.forget_password_step(request)
         login_services.record_login(user=user, meta=meta)
-        return Response(UserSerializer(user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data
+        )
 
 
 class LogoutView(APIView):

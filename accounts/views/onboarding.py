@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import lookup
+from accounts.models import User
 from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding, scenes
@@ -46,7 +47,11 @@ class OnboardingSkipView(APIView):
         serializer = OnboardingSkipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = onboarding.skip_onboarding(user=user, **serializer.validated_data)
-        return Response(UserSerializer(user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data
+        )
 
 
 class ScenePersonalisationView(APIView):
@@ -69,7 +74,11 @@ class ScenePersonalisationView(APIView):
         serializer = SceneDashboardPinSerializer(data=request.data, context={"user": user})
         serializer.is_valid(raise_exception=True)
         scenes.pin_scene_dashboard(user=user, **serializer.validated_data)
-        return Response(UserSerializer(user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data
+        )
 
 
 class ScenePersonalisationUnpinView(APIView):

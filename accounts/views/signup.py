@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_flow
+from accounts.models import User
 from accounts.serializers.signup import SignupSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import signup as signup_services
@@ -39,5 +40,8 @@ class SignupView(APIView):
         user = signup_services.sign_up(**serializer.validated_data)
         login_flow.start_session(request, user)
         return Response(
-            UserSerializer(user, context={"request": request}).data, status=status.HTTP_201_CREATED
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data,
+            status=status.HTTP_201_CREATED,
         )

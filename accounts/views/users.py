@@ -17,12 +17,8 @@ from accounts.models import User
 from accounts.serializers.fields import JSONObjectField
 from accounts.serializers.profile import UserUpdateSerializer
 from accounts.serializers.users import (
-    USERS_WITH_2FA,
     UserListQuerySerializer,
     UserSerializer,
-    load_for_representation,
-    users_with_2fa,
-    with_representation_data,
 )
 from accounts.services import profile
 from accounts.services.security_events import RequestMeta
@@ -100,8 +96,8 @@ class UserListView(generics.GenericAPIView):
             users = users.filter(email__iexact=email.strip())
         if query.validated_data["is_staff"] is not None:
             users = users.filter(is_staff=query.validated_data["is_staff"])
-        page = self.paginate_queryset(with_representation_data(users.order_by("id")))
-        context = {"request": request, USERS_WITH_2FA: users_with_2fa(page)}
+        page = self.paginate_queryset(users.for_representation().order_by("id"))
+        context = {"request": request}
         return self.get_paginated_response(UserSerializer(page, many=True, context=context).data)
 
 
@@ -120,7 +116,7 @@ class UserDetailView(APIView):
     throttle_classes = [PasswordChangeThrottle]
 
     def _represent(self, request: Request, user: User) -> Response:
-        user = load_for_representation(user)
+        user = User.objects.for_representation().get(pk=user.pk)
         return Response(UserSerializer(user, context={"request": request}).data)
 
     @extend_schema(

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import freshness, login_flow
-from accounts.models import SecurityEvent
+from accounts.models import SecurityEvent, User
 from accounts.serializers.users import UserSerializer
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
@@ -84,7 +84,11 @@ class LoginTokenView(APIView):
             meta=meta,
             context={"second_factor": verification.method},
         )
-        return Response(UserSerializer(user, context={"request": request}).data)
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data
+        )
 
 
 class ReauthenticateView(APIView):

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from accounts.lookup import target_user
 from accounts.services.security_events import RequestMeta
 from twofactor import errors, pending_setup, services, throttling, totp
-from twofactor.models import TOTPDevice
 from twofactor.serializers import (
     TwoFactorBackupCodesSerializer,
     TwoFactorSetupSerializer,
@@ -136,14 +135,14 @@ class TwoFactorStatusView(APIView):
     def get(self, request: Request, uuid: str) -> Response:
         """Whether two-factor authentication is on, and how many backup codes are left."""
         user = target_user(request, uuid)
-        has_totp = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        has_totp, remaining = services.two_factor_status(user)
         body = {
             "is_enabled": has_totp,
             "method": "TOTP" if has_totp else None,
             "has_totp": has_totp,
             "has_passkeys": False,
             "passkeys_enabled_for_2fa": user.passkeys_enabled_for_2fa,
-            "backup_codes_remaining": services.backup_codes_remaining(user) if has_totp else 0,
+            "backup_codes_remaining": remaining,
         }
         return Response(TwoFactorStatusSerializer(body).data)
 
