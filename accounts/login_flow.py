@@ -6,31 +6,97 @@ password step; ``/api/login/token/`` (twofactor) reads it back and completes the
 
 from datetime import timedelta
 
-from django.contrib.auth import login
+from django.contrib.auth import SESSION_KEY, login
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts import freshness
-from accounts.models import User
+from accounts.models import LoginSession, User
+from accounts.services import login_sessions
+from accounts.services.security_events import RequestMeta
 
 PASSWORD_STEP_KEY = "_2fa_password_step"  # noqa: S105 - a session key name
 PASSWORD_STEP_TTL = timedelta(minutes=10)
+# The session's login-session row: {"id", "key" (the session key it was last seen under), "seen"}.
+LOGIN_SESSION_KEY = "_login_session"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def start_session(request: HttpRequest, user: User, *, password_proved: bool = True) -> None:
-    """Log the user in: a new session key, a fresh CSRF token and, if the password was just
-    proved, the freshness stamp (SPEC §1.6).
+def start_session(
+    request: HttpRequest,
+    user: User,
+    *,
+    method: str = LoginSession.Method.PASSWORD,
+    password_proved: bool = True,
+) -> None:
+    """Log the user in: a new session key, a fresh CSRF token, a listed login session and, if
+    the password was just proved, the freshness stamp (SPEC §1.6).
 
     A session opened by an emailed code (``verify_email``) proved no password, so it starts
-    without the stamp: sensitive writes ask for ``/api/reauthenticate/`` first.
+    without the stamp: sensitive writes ask for ``/api/reauthenticate/`` first. ``method`` is
+    how the user signed in, as the sessions list shows it.
     """
+    previous = request.session.get(LOGIN_SESSION_KEY)
     login(request, user, backend=_BACKEND)
+    if isinstance(previous, dict):  # signed in again over a session: that row is replaced
+        LoginSession.objects.filter(pk=previous.get("id"), user=user).delete()
     if password_proved:
         freshness.stamp(request.session)
     rotate_token(request)  # sets the csrftoken cookie on this response
+    row = login_sessions.open_login_session(
+        user=user,
+        session_key=request.session.session_key or "",
+        method=method,
+        meta=RequestMeta.of(request),
+    )
+    request.session[LOGIN_SESSION_KEY] = {
+        "id": str(row.pk),
+        "key": request.session.session_key,
+        "seen": timezone.now().timestamp(),
+    }
+
+
+def current_login_session_id(request: HttpRequest) -> str | None:
+    tracked = request.session.get(LOGIN_SESSION_KEY)
+    return tracked.get("id") if isinstance(tracked, dict) else None
+
+
+def track_activity(request: HttpRequest) -> None:
+    """After a request: follow a rotated session key, stamp ``last_activity`` once a minute.
+
+    Costs nothing on most requests (the session data is already loaded); writes at most one
+    UPDATE a minute per session, or when the key rotated. A row that is gone means the session
+    was ended meanwhile: it is logged out here too.
+    """
+    session = getattr(request, "session", None)
+    if session is None or not session.accessed or SESSION_KEY not in session:
+        return
+    tracked = session.get(LOGIN_SESSION_KEY)
+    if not isinstance(tracked, dict) or not isinstance(tracked.get("seen"), int | float):
+        return
+    now = timezone.now()
+    activity = now.timestamp() - tracked["seen"] >= (
+        login_sessions.ACTIVITY_WRITE_INTERVAL.total_seconds()
+    )
+    rotated = tracked.get("key") != session.session_key
+    if not (activity or rotated):
+        return
+    found = login_sessions.record_activity(
+        login_session_id=tracked.get("id"),
+        session_key=session.session_key or "",
+        now=now,
+        activity=activity,
+    )
+    if not found:
+        session.flush()
+        return
+    session[LOGIN_SESSION_KEY] = {
+        **tracked,
+        "key": session.session_key,
+        "seen": now.timestamp() if activity else tracked["seen"],
+    }
 
 
 def remember_password_step(request: HttpRequest, user: User) -> None:

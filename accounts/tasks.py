@@ -126,3 +126,11 @@ def send_reset_link(*, email: str, ip: str | None, user_agent: str) -> None:
     from accounts.services import password_reset  # imports emails and the models
 
     password_reset.send_reset_link(email=email, meta=RequestMeta(ip=ip, user_agent=user_agent))
+
+
+@shared_task(ignore_result=True)
+def prune_expired_login_sessions() -> int:
+    """Beat: expired sessions and the listed rows of sessions that are gone (SPEC §2.17)."""
+    from accounts.services import login_sessions
+
+    return login_sessions.prune_expired_login_sessions()

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from accounts.views import email_verification, onboarding, users
+from accounts.views import email_verification, login_sessions, onboarding, users
 from accounts.views.api_keys import CurrentPersonalAPIKeyView, PersonalAPIKeyViewSet
 from accounts.views.login import LoginView, LogoutView
 from accounts.views.password_reset import PasswordResetRequestView, PasswordResetView
@@ -45,6 +45,21 @@ urlpatterns = [
         name="cancel-email-change-request",
     ),
     path("users/<str:uuid>/", users.UserDetailView.as_view(), name="user-detail"),
+    path(
+        "users/<str:uuid>/login_sessions/",
+        login_sessions.LoginSessionListView.as_view(),
+        name="login-sessions",
+    ),
+    path(
+        "users/<str:uuid>/login_sessions/revoke_others/",
+        login_sessions.LoginSessionRevokeOthersView.as_view(),
+        name="login-sessions-revoke-others",
+    ),
+    path(
+        "users/<str:uuid>/login_sessions/<uuid:id>/",
+        login_sessions.LoginSessionDetailView.as_view(),
+        name="login-session-detail",
+    ),
     path(
         "users/<str:uuid>/hedgehog_config/",
         users.HedgehogConfigView.as_view(),

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import LoginSession, User
 from organizations.models import (
     Dashboard,
     Organization,
@@ -175,6 +175,20 @@ TABLE = [
                 401, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/validate_2fa/", "create", T, TOKEN,
                 401, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
+    # Login sessions are listed and ended for @me only; another user's session id is not found
+    # (SPEC §2.17).
+    row("GET", "/api/users/{uuid}/login_sessions/", "read", T, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    row("GET", "/api/users/{uuid}/login_sessions/", "read", ME, None,
+                401, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403),
+    row("DELETE", "/api/users/{uuid}/login_sessions/{id}/", "revoke",
+        {"uuid": "@me", "id": "login_session_of_T"}, None,
+                401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
+    row("DELETE", "/api/users/{uuid}/login_sessions/{id}/", "revoke",
+        {"uuid": "T", "id": "login_session_of_T"}, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    row("POST", "/api/users/{uuid}/login_sessions/revoke_others/", "revoke", T, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     # --- Password reset of another user (SPEC §2.16): only the emailed token opens it.
     row("GET", "/api/reset/{uuid}/", "read", T, None,
                 400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
@@ -245,6 +259,9 @@ def world(make_user, make_team, make_api_key) -> dict[str, Any]:
         twofactor_services.confirm_totp_setup(user=w[name], secret=secret, code=code)
     w["key_of_T"], _ = make_api_key("user:read", user=w["T"], label="T's key")
     w["T_id"] = str(w["T"].pk)
+    w["login_session_of_T"] = LoginSession.objects.create(
+        user=w["T"], session_key="t" * 32, login_method="password"
+    )
     w["membership_of_T"] = OrganizationMembership.objects.get(user=w["T"])
     w["membership_type"] = str(ContentType.objects.get_for_model(OrganizationMembership).pk)
     w["invite_to_T"] = _invite(organization, w["T"].email, created_by=owner)

@@ -156,3 +156,26 @@ def test_a_key_revoked_on_one_process_is_refused_by_the_other(
     assert browser.request(b, "DELETE", f"/api/personal_api_keys/{key.pk}/")[0] == 204
 
     assert current(a) == 401
+
+
+@pytest.mark.postgres
+def test_a_login_session_ended_on_one_process_is_refused_by_the_other(servers, make_served_user):
+    a, b = servers
+    make_served_user(email="ada@example.com")
+    credentials = {"email": "ada@example.com", "password": PASSWORD}
+    laptop, phone = Browser(), Browser()
+    assert laptop.request(a, "POST", "/api/login/", credentials)[0] == 200
+    assert phone.request(b, "POST", "/api/login/", credentials)[0] == 200
+    assert laptop.request(b, "GET", "/api/users/@me/")[0] == 200  # warm on both processes
+    assert laptop.request(a, "GET", "/api/users/@me/")[0] == 200
+
+    status, body = phone.request(b, "GET", "/api/users/@me/login_sessions/")
+    assert status == 200, body
+    assert [row["is_current"] for row in body["results"]] == [True, False]
+    other = body["results"][1]["id"]
+    assert phone.request(a, "DELETE", f"/api/users/@me/login_sessions/{other}/")[0] == 204
+
+    status, body = laptop.request(b, "GET", "/api/users/@me/")
+    assert status == 401
+    assert body["code"] == "not_authenticated"
+    assert phone.request(b, "GET", "/api/users/@me/")[0] == 200

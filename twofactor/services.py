@@ -56,12 +56,18 @@ def has_totp(user: User) -> bool:
 
 
 def confirm_totp_setup(
-    *, user: User, secret: bytes, code: str, meta: RequestMeta | None = None
+    *,
+    user: User,
+    secret: bytes,
+    code: str,
+    meta: RequestMeta | None = None,
+    keep_session_key: str | None = None,
 ) -> TOTPDevice | None:
     """Enable TOTP with the pending ``secret`` if ``code`` matches it (±1 step), else None.
 
     The matched step is stored as ``last_t``, so the code that enabled 2FA cannot also log in.
-    Every session of the user is revoked; the view keeps its own with ``update_session_auth_hash``.
+    Every session of the user but ``keep_session_key`` is revoked; the view keeps its own with
+    ``update_session_auth_hash``.
     """
     found = totp.match(secret, code)
     if found is None:
@@ -77,7 +83,7 @@ def confirm_totp_setup(
             last_t=found.t,
             drift=found.drift,
         )
-        sessions.revoke_all_sessions(user=user)
+        sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
         security_events.record(type=SecurityEvent.Type.TWO_FACTOR_ENABLED, user=user, meta=meta)
         emails.queue(template="two_factor_enabled", to=user.email, context=_email_context(user))
     return device

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.LoginSessionMiddleware",
     "twofactor.middleware.LazyOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -246,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-stale-push-tokens": {
         "task": "pushtokens.tasks.prune_stale_push_tokens",
         "schedule": timedelta(days=1),
+    },
+    "prune-expired-login-sessions": {
+        "task": "accounts.tasks.prune_expired_login_sessions",
+        "schedule": timedelta(hours=1),
     },
 }
 

@@ -1,5 +1,5 @@
 """Admin of the accounts app, one module per model family."""
 
-from accounts.admin import api_keys, security_events, users
+from accounts.admin import api_keys, login_sessions, security_events, users
 
-__all__ = ["api_keys", "security_events", "users"]
+__all__ = ["api_keys", "login_sessions", "security_events", "users"]

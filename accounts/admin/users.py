@@ -9,6 +9,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.http import HttpRequest
 
+from accounts.admin.login_sessions import LoginSessionInline, end_all_sessions_action
 from accounts.models import User
 from organizations.models import OrganizationMembership
 
@@ -61,7 +62,8 @@ class UserAdmin(auth_admin.UserAdmin):
     ordering = ("-date_joined",)
     date_hierarchy = "date_joined"
     autocomplete_fields = ("current_organization", "current_team")
-    inlines = (MembershipInline,)
+    inlines = (MembershipInline, LoginSessionInline)
+    actions = (end_all_sessions_action,)
     readonly_fields = (
         "uuid",
         "distinct_id",

@@ -29,6 +29,8 @@ class SecurityEvent(models.Model):
         TWO_FACTOR_LOCKOUT_CLEARED = "two_factor_lockout_cleared"
         PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name
         PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
+        LOGIN_SESSION_ENDED = "login_session_ended"
+        NEW_DEVICE_SIGN_IN = "new_device_sign_in"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -36,8 +36,16 @@ _PLAIN_FIELDS = (
 
 
 @transaction.atomic
-def update_user(*, user: User, changes: Mapping[str, Any], meta: RequestMeta) -> bool:
+def update_user(
+    *,
+    user: User,
+    changes: Mapping[str, Any],
+    meta: RequestMeta,
+    keep_session_key: str | None = None,
+) -> bool:
     """Apply validated ``changes`` to ``user`` in one transaction; True if the password changed.
+
+    A password change ends every session of the user but ``keep_session_key`` (the caller's).
 
     ``changes`` holds the serializer's keys; ``set_current_organization`` / ``set_current_team``
     are model instances already checked for access.
@@ -70,7 +78,7 @@ def update_user(*, user: User, changes: Mapping[str, Any], meta: RequestMeta) ->
         user.save(update_fields=update_fields)
 
     if password_changed:
-        _after_password_change(user=user, meta=meta)
+        _after_password_change(user=user, meta=meta, keep_session_key=keep_session_key)
 
     new_email = changes.get("email")
     if new_email is not None and new_email != user.email:
@@ -91,9 +99,9 @@ def _set_current_context(
         user.current_team = organization.teams.order_by("id").first()
 
 
-def _after_password_change(*, user: User, meta: RequestMeta) -> None:
-    """End every session (the caller's view keeps its own), audit it, tell the user."""
-    sessions.revoke_all_sessions(user=user)
+def _after_password_change(*, user: User, meta: RequestMeta, keep_session_key: str | None) -> None:
+    """End every other session (the caller's view keeps its own), audit it, tell the user."""
+    sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
     security_events.record(type=SecurityEvent.Type.PASSWORD_CHANGED, user=user, meta=meta)
     emails.queue(
         template="password_changed",

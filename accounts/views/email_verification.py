@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_flow, lookup
-from accounts.models import User
+from accounts.models import LoginSession, User
 from accounts.serializers.email_verification import (
     EmailVerificationSentSerializer,
     EmailVerifiedSerializer,
@@ -188,7 +188,9 @@ class VerifyEmailView(APIView):
             ) from None
         if user_has_device(user, confirmed=True):
             return Response({"success": True, "requires_2fa": True})
-        login_flow.start_session(request, user, password_proved=False)
+        login_flow.start_session(
+            request, user, method=LoginSession.Method.EMAIL_CODE, password_proved=False
+        )
         return Response({"success": True})
 
 

@@ -170,10 +170,14 @@ class UserDetailView(APIView):
             user, data=request.data, partial=partial, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
+        is_caller = user.pk == request.user.pk
         password_changed = profile.update_user(
-            user=user, changes=serializer.validated_data, meta=RequestMeta.of(request)
+            user=user,
+            changes=serializer.validated_data,
+            meta=RequestMeta.of(request),
+            keep_session_key=request.session.session_key if is_caller else None,
         )
-        if password_changed and user.pk == request.user.pk:
+        if password_changed and is_caller:
             update_session_auth_hash(request, user)  # keep the caller signed in
         return self._represent(request, user)
 

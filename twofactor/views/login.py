@@ -76,7 +76,8 @@ class LoginTokenView(APIView):
             raise errors.SecondFactorExpired()  # 2FA was turned off meanwhile: log in afresh
         _raise_unless_accepted(request, verification, errors.SecondFactorInvalid())
         login_flow.forget_password_step(request)
-        login_flow.start_session(request, user)
+        method = f"password+{verification.method}"  # password+totp, password+backup_code
+        login_flow.start_session(request, user, method=method)
         django_otp.login(request, verification.device)
         security_events.record(
             type=SecurityEvent.Type.LOGIN_SUCCEEDED,

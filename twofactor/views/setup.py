@@ -98,6 +98,7 @@ class TwoFactorValidateView(APIView):
             secret=secret,
             code=serializer.validated_data["token"],
             meta=RequestMeta.of(request),
+            keep_session_key=request.session.session_key,
         )
         if device is None:
             raise errors.token_invalid()
