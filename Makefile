@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check-schema schema static clean
+.PHONY: install run test lint format check-schema schema static clean bench bench-smoke
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ check-schema: install
 ## static: collect static files for production (run with the production environment).
 static: install
 	$(PY) manage.py collectstatic --noinput
+
+## bench: the hot paths against a bare WSGI + psycopg floor (PostgreSQL + Redis; docs/performance.md).
+bench: install
+	bench/run
+
+## bench-smoke: the same, one round of one second (does the bench still run?).
+bench-smoke: install
+	DURATION=1s ROUNDS=1 bench/run
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -1,4 +1,4 @@
-# ruff: noqa: E402, T201 - a script: it sets the environment before Django loads, and prints.
+# ruff: noqa: E402 - a script: it sets the environment before Django loads, and prints.
 """Cost of a password login on one core: Argon2id (production) against PBKDF2 (before).
 
     DEBUG=true .venv/bin/python bench/password_hashing.py      # SQLite in memory, no services

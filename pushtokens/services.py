@@ -63,7 +63,10 @@ def _cap_tokens(*, user: User, keep: PushToken) -> None:
         .order_by("-last_seen_at", "-created_at")
         .values("pk")[: MAX_TOKENS_PER_USER - 1]
     )
-    PushToken.objects.filter(user=user).exclude(pk=keep.pk).exclude(pk__in=kept_others).delete()
+    extras = PushToken.objects.filter(user=user).exclude(pk=keep.pk).exclude(pk__in=kept_others)
+    # One statement is atomic on its own: ``delete()`` would wrap it in BEGIN/COMMIT, two more
+    # round trips per registration (nothing references a push token, so nothing cascades).
+    extras._raw_delete(extras.db)
 
 
 def unregister_push_token(*, user: User, token: str) -> None:

@@ -44,7 +44,12 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
                     "API keys are accepted only in the Authorization header."
                 )
         # Parsed once and cached by DRF; a malformed body is therefore a 400 before any 401.
-        data = request.data
+        # A request without a body (every GET in practice) has nothing to parse.
+        meta = request.META
+        has_body = (
+            meta.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in meta
+        )
+        data = request.data if has_body else None
         if isinstance(data, Mapping) and any(name in data for name in _BODY_FIELDS_REFUSED):
             raise exceptions.AuthenticationFailed(
                 "API keys are accepted only in the Authorization header."

@@ -3,9 +3,12 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages import middleware as django_messages
 from django.http import HttpRequest, HttpResponse
 
 from users_api import errors
+
+_API_PREFIX = "/api/"
 
 
 class RequestSizeLimitMiddleware:
@@ -27,3 +30,16 @@ class RequestSizeLimitMiddleware:
         if limit is not None and length > limit:
             return errors.request_too_large()
         return self.get_response(request)
+
+
+class MessageMiddleware(django_messages.MessageMiddleware):
+    """Django's flash messages, only where they are shown: the admin. API routes never use them."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path_info.startswith(_API_PREFIX):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if hasattr(request, "_messages"):
+            return super().process_response(request, response)
+        return response

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginSessionMiddleware",
     "twofactor.middleware.LazyOTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "users_api.middleware.MessageMiddleware",  # skipped on /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -282,7 +282,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["users_api.renderers.ORJSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "users_api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "users_api.errors.exception_handler",

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -22,29 +22,36 @@ def default_events_column_config() -> dict:
 
 
 class _JSONArrayAgg(models.Aggregate):
-    """The rows' JSON values as one JSON array in ``order`` (PostgreSQL and SQLite)."""
+    """The rows' JSON objects as one JSON array, in no particular order (PostgreSQL, SQLite)."""
 
     function = "JSONB_AGG"
-    arg_joiner = " ORDER BY "  # JSONB_AGG(value ORDER BY order)
     output_field = models.JSONField()
 
-    def __init__(self, value: Any, *, order: Any) -> None:
-        super().__init__(value, order)
-
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # JSON_GROUP_ARRAY takes no ORDER BY before SQLite 3.44; it aggregates in scan order.
-        value = self.get_source_expressions()[0]
-        return models.Func(value, function="JSON_GROUP_ARRAY").as_sql(compiler, connection)
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+def _json_array(queryset: models.QuerySet, **fields: Any) -> Coalesce:
+    """A subquery: the rows of ``queryset`` (filtered on ``user_id=OuterRef("pk")``) as objects."""
+    rows = (
+        queryset.filter(user_id=OuterRef("pk"))
+        .values("user_id")
+        .annotate(rows=_JSONArrayAgg(JSONObject(**fields)))
+        .values("rows")
+    )
+    return Coalesce(
+        Subquery(rows, output_field=models.JSONField()), Value([], output_field=models.JSONField())
+    )
 
 
 class UserQuerySet(models.QuerySet["User"]):
     def for_representation(self) -> "UserQuerySet":
-        """Everything the user representation reads, in two queries for any number of users.
+        """Everything the user representation reads, in one query for any number of users.
 
-        One query for the users with their current organization and team, whether they have a
-        confirmed second factor (``EXISTS``), the current organization's first member and their
-        scene pins (a JSON array); one more for their memberships with the organizations. The
-        serializer reads only these, so it never queries on its own.
+        The users with their current organization and team, whether they have a confirmed
+        second factor (``EXISTS``), the current organization's first member, and two JSON
+        arrays: their memberships with the organizations, and their scene pins (both in no
+        order; the serializer sorts them). The serializer reads only these, never the database.
         """
         from django_otp import device_classes
 
@@ -57,38 +64,32 @@ class UserQuerySet(models.QuerySet["User"]):
             .order_by("joined_at", "id")
             .values("user_id")[:1]
         )
-        scene_pins = (
-            UserScenePersonalisation.objects.filter(user_id=OuterRef("pk"))
-            .values("user_id")
-            .annotate(
-                pins=_JSONArrayAgg(
-                    JSONObject(scene=F("scene"), dashboard_id=F("dashboard_id")), order=F("id")
-                )
-            )
-            .values("pins")
+        memberships = _json_array(
+            OrganizationMembership.objects.all(),
+            id=F("organization_id"),
+            name=F("organization__name"),
+            slug=F("organization__slug"),
+            level=F("level"),
+            joined_at=F("joined_at"),
+            membership_id=F("id"),
+        )
+        scene_pins = _json_array(
+            UserScenePersonalisation.objects.all(),
+            id=F("id"),
+            scene=F("scene"),
+            dashboard=F("dashboard_id"),
         )
         has_device = None
         for model in device_classes():
             exists = Exists(model.objects.filter(user_id=OuterRef("pk"), confirmed=True))
             has_device = exists if has_device is None else has_device | exists
-        memberships = OrganizationMembership.objects.select_related("organization").order_by(
-            "joined_at", "id"
-        )
-        return (
-            self.select_related("current_organization", "current_team")
-            .prefetch_related(
-                Prefetch("organization_memberships", queryset=memberships, to_attr=MEMBERSHIPS)
-            )
-            .annotate(
-                **{
-                    FIRST_MEMBER_ID: Subquery(first_member),
-                    SCENE_PINS: Coalesce(
-                        Subquery(scene_pins, output_field=models.JSONField()),
-                        Value([], output_field=models.JSONField()),
-                    ),
-                    HAS_CONFIRMED_DEVICE: has_device if has_device is not None else Value(False),
-                }
-            )
+        return self.select_related("current_organization", "current_team").annotate(
+            **{
+                FIRST_MEMBER_ID: Subquery(first_member),
+                MEMBERSHIPS: memberships,
+                SCENE_PINS: scene_pins,
+                HAS_CONFIRMED_DEVICE: has_device if has_device is not None else Value(False),
+            }
         )
 
 

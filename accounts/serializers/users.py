@@ -1,5 +1,7 @@
 """The user representation (SPEC §2.13), shared by every endpoint that answers with a user."""
 
+import copy
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,21 @@ from accounts.models.user import FIRST_MEMBER_ID, HAS_CONFIRMED_DEVICE, MEMBERSH
 from organizations.models import Organization, OrganizationMembership, Team
 
 
-class CurrentOrganizationSerializer(serializers.ModelSerializer):
+# Build a ModelSerializer's fields from the model once per class, not once per instance. DRF
+# introspects the model for every serializer instance (a sixth of @me's CPU). Each instance still
+# gets its own copies (``deepcopy``, as DRF does for declared fields), so binding and context stay
+# per instance. (A comment, not a docstring: the schema would show it for every serializer.)
+class CachedFieldsMixin:
+    _field_templates: dict[str, serializers.Field] | None = None
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        if cls.__dict__.get("_field_templates") is None:
+            cls._field_templates = super().get_fields()  # type: ignore[misc]
+        return copy.deepcopy(cls._field_templates)
+
+
+class CurrentOrganizationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     membership_level = serializers.SerializerMethodField()
 
     class Meta:
@@ -35,7 +51,7 @@ class MembershipOrganizationSerializer(serializers.Serializer):
     )
 
 
-class CurrentTeamSerializer(serializers.ModelSerializer):
+class CurrentTeamSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     organization = serializers.UUIDField(source="organization_id")
 
     class Meta:
@@ -43,7 +59,7 @@ class CurrentTeamSerializer(serializers.ModelSerializer):
         fields = ["id", "uuid", "organization", "name"]
 
 
-class ScenePersonalisationSerializer(serializers.ModelSerializer):
+class ScenePersonalisationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     dashboard = serializers.IntegerField(source="dashboard_id")
 
     class Meta:
@@ -51,7 +67,7 @@ class ScenePersonalisationSerializer(serializers.ModelSerializer):
         fields = ["scene", "dashboard"]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A user account: profile, settings, organizations and onboarding state."""
 
     # Needs ``request`` in the context for the session ages, and users loaded through
@@ -79,9 +95,7 @@ class UserSerializer(serializers.ModelSerializer):
         source="current_team", read_only=True, allow_null=True, help_text="The current team."
     )
     is_2fa_enabled = serializers.SerializerMethodField()
-    scene_personalisation = ScenePersonalisationSerializer(
-        source=SCENE_PINS, many=True, read_only=True
-    )
+    scene_personalisation = serializers.SerializerMethodField()
     shortcut_position = serializers.SerializerMethodField()
     onboarding_skipped_organization_id = serializers.UUIDField(read_only=True, allow_null=True)
     onboarding_delegated_to_invite = serializers.UUIDField(
@@ -135,8 +149,11 @@ class UserSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _memberships(self, user: User) -> list[OrganizationMembership]:
-        return getattr(user, MEMBERSHIPS)
+    def _memberships(self, user: User) -> list[dict[str, Any]]:
+        """The memberships ``for_representation`` loaded, oldest first."""
+        memberships = getattr(user, MEMBERSHIPS)
+        memberships.sort(key=lambda m: (m["joined_at"], m["membership_id"]))
+        return memberships
 
     def _session(self) -> Any:
         request = self.context.get("request")
@@ -170,14 +187,27 @@ class UserSerializer(serializers.ModelSerializer):
     def get_organization(self, user: User) -> dict | None:
         if user.current_organization is None:
             return None
-        levels = {m.organization_id: m.level for m in self._memberships(user)}
+        levels = {uuid.UUID(m["id"]): m["level"] for m in self._memberships(user)}
         return CurrentOrganizationSerializer(
             user.current_organization, context={"membership_levels": levels}
         ).data
 
     @extend_schema_field(MembershipOrganizationSerializer(many=True))
     def get_organizations(self, user: User) -> list[dict]:
-        return MembershipOrganizationSerializer(self._memberships(user), many=True).data
+        return [
+            {
+                "id": str(uuid.UUID(m["id"])),
+                "name": m["name"],
+                "slug": m["slug"],
+                "membership_level": m["level"],
+            }
+            for m in self._memberships(user)
+        ]
+
+    @extend_schema_field(ScenePersonalisationSerializer(many=True))
+    def get_scene_personalisation(self, user: User) -> list[dict]:
+        pins = sorted(getattr(user, SCENE_PINS), key=lambda pin: pin["id"])
+        return [{"scene": pin["scene"], "dashboard": pin["dashboard"]} for pin in pins]
 
     def get_is_2fa_enabled(self, user: User) -> bool:
         return bool(getattr(user, HAS_CONFIRMED_DEVICE))

@@ -7,6 +7,7 @@ The session itself is in the cache (``cached_db``): loading it costs no query.
 """
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -33,6 +34,7 @@ def user(make_user, make_team, enable_totp):
             dashboard=Dashboard.objects.create(team=user.current_team, name=scene),
         )
     enable_totp(user)
+    connection.features.supports_json_field  # noqa: B018 - SQLite asks once per connection
     return user
 
 
@@ -60,7 +62,7 @@ def client(request):
 
 
 @pytest.mark.django_db
-def test_me_in_three_queries(client, user, django_assert_max_num_queries):
+def test_me_in_at_most_three_queries(client, user, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         response = client.get(ME)
     assert response.status_code == 200

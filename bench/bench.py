@@ -1,0 +1,288 @@
+"""The hot paths against a raw floor, in the same run: ``make bench`` (see docs/performance.md).
+
+Serves the service and the floor (``bench/floor.py``) with the committed gunicorn config on
+PostgreSQL + Redis, creates its own user (team, memberships, scene pins, TOTP, backup codes), API
+key and 2FA-verified session, then runs wrk on each scenario, alternating service and floor,
+for ``ROUNDS`` rounds of ``DURATION``. Prints the medians, the ratio to the floor and the SQL
+statements per request. Environment: DATABASE_URL, CACHE_URL (the bench flushes nothing, but
+writes its own rows), DURATION (10s), ROUNDS (3), CONNECTIONS (8), THREADS (2).
+"""
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DURATION = os.environ.get("DURATION", "10s")
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
+CONNECTIONS = os.environ.get("CONNECTIONS", "8")
+THREADS = os.environ.get("THREADS", "2")
+EMAIL = "bench@example.com"
+PASSWORD = "bench-password-Correct-Horse-9"  # noqa: S105 - the bench's own throwaway user
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    auth: str  # "key" or "session"
+    script: str | None = None  # wrk Lua script (POST)
+    target: float | None = None  # the ratio to the floor the issue asks for
+    aim: float | None = None
+
+
+SCENARIOS = [
+    Scenario("GET @me (key)", "/api/users/@me/", "key", target=0.25, aim=0.50),
+    Scenario(
+        "POST push_tokens upsert (key)",
+        "/api/users/@me/push_tokens/",
+        "key",
+        script="bench/push_token.lua",
+        target=0.30,
+        aim=0.60,
+    ),
+    Scenario(
+        "GET two_factor_status (session)",
+        "/api/users/@me/two_factor_status/",
+        "session",
+        target=0.35,
+        aim=0.65,
+    ),
+    Scenario(
+        "POST two_factor_backup_codes (session)",
+        "/api/users/@me/two_factor_backup_codes/",
+        "session",
+        script="bench/post_empty.lua",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def setup() -> dict[str, str]:
+    """Create the bench user and its credentials; count statements per request in-process."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "users_api.settings")
+    django.setup()
+    import pyotp
+    from django.core.management import call_command
+    from django.db import connection
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import freshness, key_crypto
+    from accounts.models import PersonalAPIKey, User, UserScenePersonalisation
+    from organizations.models import Dashboard, Organization, OrganizationMembership, Team
+    from twofactor import services, totp
+    from twofactor.models import TOTPDevice
+
+    call_command("migrate", interactive=False, verbosity=0)
+    User.objects.filter(email=EMAIL).delete()
+    Organization.objects.filter(slug__startswith="bench-").delete()
+    user = User.objects.create_user(EMAIL, PASSWORD, first_name="Bench", is_email_verified=True)
+    for n in range(2):
+        organization = Organization.objects.create(name=f"Bench {n}", slug=f"bench-{n}")
+        team = Team.objects.create(organization=organization, name="Default project")
+        OrganizationMembership.objects.create(organization=organization, user=user, level=15)
+        if n == 0:
+            user.current_organization, user.current_team = organization, team
+            user.save(update_fields=["current_organization", "current_team"])
+    for scene in ("Dashboards", "Insights"):
+        dashboard = Dashboard.objects.create(team=user.current_team, name=scene)
+        UserScenePersonalisation.objects.create(
+            user=user, team=user.current_team, scene=scene, dashboard=dashboard
+        )
+    secret = totp.new_secret()
+    services.confirm_totp_setup(
+        user=user, secret=secret, code=pyotp.TOTP(totp.to_base32(secret)).now()
+    )
+    services.regenerate_backup_codes(user=user)
+    value = key_crypto.generate()
+    PersonalAPIKey.objects.create(
+        user=user,
+        label="bench",
+        scopes=["*"],
+        secure_value=key_crypto.digest(value),
+        mask_value=key_crypto.mask(value),
+        last_used_at=timezone.now(),  # the hourly write is not what the bench measures
+    )
+    # A session as the two login steps leave it: password proved just now, second factor passed.
+    client = Client()
+    client.force_login(User.objects.get(pk=user.pk))
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    freshness.stamp(session)
+    session.save()
+    csrf = _get_new_csrf_string()
+    credentials = {
+        "key": f"Authorization: Bearer {value}",
+        "session": f"Cookie: sessionid={session.session_key}; csrftoken={csrf}",
+        "csrf": f"X-CSRFToken: {csrf}",
+    }
+    client.cookies["csrftoken"] = csrf
+    counts = {}
+    for scenario in SCENARIOS:
+        headers = (
+            {"Authorization": f"Bearer {value}"}
+            if scenario.auth == "key"
+            else {"X-CSRFToken": csrf}
+        )
+        caller = client if scenario.auth == "session" else Client()
+        with CaptureQueriesContext(connection) as queries:
+            if scenario.script:
+                body = (
+                    '{"token": "bench-device-token", "platform": "ios"}'
+                    if "push" in (scenario.path)
+                    else ""
+                )
+                response = caller.post(
+                    scenario.path, body, content_type="application/json", headers=headers
+                )
+            else:
+                response = caller.get(scenario.path, headers=headers)
+        assert response.status_code == 200, (scenario.name, response.content)
+        counts[scenario.name] = str(len(queries))
+    return credentials | {f"count:{name}": n for name, n in counts.items()}
+
+
+def serve(target: str, port: int) -> subprocess.Popen:
+    env = os.environ | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""}
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target],
+        cwd=ROOT,
+        env=env,
+        stderr=open(f"/tmp/bench-{port}.log", "w"),  # noqa: SIM115, S108
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_health/", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{target} did not start; see /tmp/bench-{port}.log")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(port: int, scenario: Scenario, credentials: dict[str, str]) -> dict[str, float]:
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
+    command += ["--timeout", "30s", "-H", credentials[scenario.auth]]
+    if scenario.auth == "session":
+        command += ["-H", credentials["csrf"]]
+    if scenario.script:
+        command += ["-s", str(ROOT / scenario.script)]
+    command.append(f"http://127.0.0.1:{port}{scenario.path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    if errors or socket_errors:
+        print(
+            f"   !! {scenario.name} on :{port}: {errors and errors.group(0)} "
+            f"{socket_errors and socket_errors.group(0)}",
+            file=sys.stderr,
+        )
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _ms(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        "p99": _ms(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def main() -> None:
+    credentials = setup()
+    app_port, floor_port = free_port(), free_port()
+    app = serve("users_api.wsgi:application", app_port)
+    floor = serve("bench.floor:app", floor_port)
+    results: dict[tuple[str, str], list[dict[str, float]]] = {}
+    try:
+        for round_ in range(ROUNDS):
+            for scenario in SCENARIOS:
+                # Interleaved, and the order alternates: neither side always runs first.
+                sides = [("service", app_port), ("floor", floor_port)]
+                for side, port in sides if round_ % 2 == 0 else sides[::-1]:
+                    result = wrk(port, scenario, credentials)
+                    results.setdefault((scenario.name, side), []).append(result)
+                    print(
+                        f"   round {round_ + 1} {scenario.name:40} {side:7} "
+                        f"{result['rps']:8.1f} rps  p50 {result['p50']:7.1f} ms  "
+                        f"p99 {result['p99']:7.1f} ms",
+                        file=sys.stderr,
+                    )
+    finally:
+        for process in (app, floor):
+            process.terminate()
+            process.wait()
+    print(report(results, credentials))
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def report(results: dict, credentials: dict[str, str]) -> str:
+    workers = os.environ.get("WEB_CONCURRENCY") or "config default"
+    lines = [
+        f"wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, medians; "
+        f"gunicorn.conf.py (workers: {workers}, threads: "
+        f"{os.environ.get('GUNICORN_THREADS') or 'config default'})",
+        "",
+        "| scenario | service rps | p50 ms | p99 ms | floor rps | p50 ms | p99 ms "
+        "| ratio | target (aim) | p99 vs 2x floor | statements service / floor |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scenario in SCENARIOS:
+        service, floor = results[(scenario.name, "service")], results[(scenario.name, "floor")]
+        ratio = _median(service, "rps") / (_median(floor, "rps") or float("nan"))
+        if scenario.target is None:
+            verdict = "none"
+        else:
+            verdict = f"{scenario.target:.2f} ({scenario.aim:.2f}) " + (
+                "**met**" if ratio >= scenario.target else "**missed**"
+            )
+        p99_ok = _median(service, "p99") <= 2 * _median(floor, "p99")
+        floor_statements = {
+            "GET @me (key)": "2",
+            "POST push_tokens upsert (key)": "3",
+            "GET two_factor_status (session)": "2",
+            "POST two_factor_backup_codes (session)": "7 + BEGIN/COMMIT",
+        }[scenario.name]
+        lines.append(
+            f"| {scenario.name} | {_median(service, 'rps'):.1f} | {_median(service, 'p50'):.1f} "
+            f"| {_median(service, 'p99'):.1f} | {_median(floor, 'rps'):.1f} "
+            f"| {_median(floor, 'p50'):.1f} | {_median(floor, 'p99'):.1f} | {ratio:.2f}x "
+            f"| {verdict} | {'met' if p99_ok else 'missed'} "
+            f"| {credentials['count:' + scenario.name]} / {floor_statements} |"
+        )
+    lines.append("")
+    lines.append(
+        "Service statements are counted in-process (Django test client, same settings) and "
+        "include SAVEPOINT/RELEASE for a transaction; the floor's are by construction."
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
