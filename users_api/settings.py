@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "twofactor",
     "pushtokens",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -213,11 +214,17 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Users API <no-reply@example.com>")
-# A failed delivery is retried by the worker after BASE * 2**n seconds (with jitter), capped
-# below Redis' default visibility timeout (1 h) so a waiting retry is not delivered twice.
+# Emails go through the outbox (outbox/models.py). A failed delivery is tried again after
+# BASE * 2**n seconds (with jitter), at most MAX; an email whose code or link is still valid waits
+# at most CODE_MAX, so it arrives soon after the mail server is back. The worker retries a
+# message EMAIL_MAX_RETRIES times itself (kept below Redis' 1 h visibility timeout); after that,
+# and without a broker, `manage.py send_pending_emails` (beat, cron) sends what is due.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=10)
 EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=15.0)
 EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=1800.0)
+EMAIL_CODE_RETRY_MAX_DELAY = env.float("EMAIL_CODE_RETRY_MAX_DELAY", default=20.0)
+EMAIL_OUTBOX_SWEEP_SECONDS = env.float("EMAIL_OUTBOX_SWEEP_SECONDS", default=15.0)
+EMAIL_OUTBOX_KEEP_DAYS = env.int("EMAIL_OUTBOX_KEEP_DAYS", default=30)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run inline in the request's process (after commit).
@@ -235,6 +242,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
     "socket_connect_timeout": 2,
 }
+# Lets several deployments (or test runs) share one broker.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -244,6 +253,10 @@ CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks are fire-and-forget
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # For deployments that run `celery -A users_api beat` next to the worker.
 CELERY_BEAT_SCHEDULE = {
+    "send-pending-emails": {
+        "task": "accounts.tasks.send_pending_emails",
+        "schedule": timedelta(seconds=EMAIL_OUTBOX_SWEEP_SECONDS),
+    },
     "prune-stale-push-tokens": {
         "task": "pushtokens.tasks.prune_stale_push_tokens",
         "schedule": timedelta(days=1),
