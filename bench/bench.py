@@ -5,7 +5,8 @@ PostgreSQL + Redis, creates its own user (team, memberships, scene pins, TOTP, b
 key and 2FA-verified session, then runs wrk on each scenario, alternating service and floor,
 for ``ROUNDS`` rounds of ``DURATION``. Prints the medians, the ratio to the floor and the SQL
 statements per request. Environment: DATABASE_URL, CACHE_URL (the bench flushes nothing, but
-writes its own rows), DURATION (10s), ROUNDS (3), CONNECTIONS (8), THREADS (2).
+writes its own rows), DURATION (10s), ROUNDS (3), CONNECTIONS (8), THREADS (2), ONLY
+(comma-separated words: only the scenarios whose name holds one).
 """
 
 import os
@@ -62,6 +63,12 @@ SCENARIOS = [
         script="bench/post_empty.lua",
     ),
 ]
+
+
+# ONLY=me,status runs the scenarios whose name contains one of the words (all by default).
+_ONLY = [word for word in os.environ.get("ONLY", "").split(",") if word]
+if _ONLY:
+    SCENARIOS = [s for s in SCENARIOS if any(word in s.name for word in _ONLY)]
 
 
 def free_port() -> int:

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
+from accounts.hashers import Argon2idPasswordHasher
 from tests.conftest import PASSWORD
 from tests.gunicorn_server import running_gunicorn
 
@@ -88,7 +88,7 @@ def make_served_user(make_user: Any) -> Any:
 
     def make(**fields: Any) -> Any:
         user = make_user(**fields)
-        hasher = PBKDF2PasswordHasher()
+        hasher = Argon2idPasswordHasher()
         user.password = hasher.encode(PASSWORD, hasher.salt())
         user.save(update_fields=["password"])
         return user
