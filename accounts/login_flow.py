@@ -11,9 +11,10 @@ from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django_otp import user_has_device
 
 from accounts import freshness
-from accounts.models import LoginSession, User
+from accounts.models import LoginSession, Passkey, User
 from accounts.services import login_sessions
 from accounts.services.security_events import RequestMeta
 
@@ -97,6 +98,13 @@ def track_activity(request: HttpRequest) -> None:
         "key": session.session_key,
         "seen": now.timestamp() if activity else tracked["seen"],
     }
+
+
+def needs_second_factor(user: User) -> bool:
+    """TOTP (a django-otp device) or passkeys turned on as the second factor (SPEC §2.18)."""
+    if user.passkeys_enabled_for_2fa and Passkey.objects.filter(user=user).exists():
+        return True
+    return user_has_device(user, confirmed=True)
 
 
 def remember_password_step(request: HttpRequest, user: User) -> None:

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from accounts.models import LoginSession, User
+from accounts.models import LoginSession, Passkey, User
 from organizations.models import (
     Dashboard,
     Organization,
@@ -215,6 +215,22 @@ TABLE = [
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/login_sessions/revoke_others/", "revoke", T, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    # Passkeys are managed for @me only; another user's passkey is not found (SPEC §2.18).
+    row("GET", "/api/users/{uuid}/passkeys/", "read", T, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    row("POST", "/api/users/{uuid}/passkeys/register/begin/", "create", T, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    row("POST", "/api/users/{uuid}/passkeys/register/complete/", "create", T, {"credential": {}},
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    row("PATCH", "/api/users/{uuid}/passkeys/{id}/", "update",
+        {"uuid": "@me", "id": "passkey_of_T"}, {"name": "mine"},
+                401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
+    row("DELETE", "/api/users/{uuid}/passkeys/{id}/", "delete",
+        {"uuid": "@me", "id": "passkey_of_T"}, None,
+                401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
+    row("DELETE", "/api/users/{uuid}/passkeys/{id}/", "delete",
+        {"uuid": "T", "id": "passkey_of_T"}, None,
+                401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     # --- Password reset of another user (SPEC §2.16): only the emailed token opens it.
     row("GET", "/api/reset/{uuid}/", "read", T, None,
                 400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
@@ -285,6 +301,9 @@ def world(make_user, make_team, make_api_key) -> dict[str, Any]:
         twofactor_services.confirm_totp_setup(user=w[name], secret=secret, code=code)
     w["key_of_T"], _ = make_api_key("user:read", user=w["T"], label="T's key")
     w["T_id"] = str(w["T"].pk)
+    w["passkey_of_T"] = Passkey.objects.create(
+        user=w["T"], name="T's passkey", credential_id="dC1wYXNza2V5", public_key=b"\x00"
+    )
     w["login_session_of_T"] = LoginSession.objects.create(
         user=w["T"], session_key="t" * 32, login_method="password"
     )

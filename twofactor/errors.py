@@ -51,6 +51,49 @@ def reauth_token_required() -> exceptions.ValidationError:
     return _field_error("token", "Enter a code from your authenticator app.", "2fa_required")
 
 
+def reauth_passkey_required() -> exceptions.ValidationError:
+    """400 at ``/api/reauthenticate/``: passkeys are the account's second factor, none was sent."""
+    return _field_error("passkey", "Confirm with one of your passkeys.", "2fa_required")
+
+
+def reauth_passkey_expired() -> exceptions.ValidationError:
+    return _field_error(
+        "passkey",
+        "The passkey request has expired or was already used. Start again.",
+        "challenge_expired",
+    )
+
+
 def reauth_token_invalid() -> exceptions.ValidationError:
     """400 at ``/api/reauthenticate/``: wrong, used or replayed code."""
     return _field_error("token", "The code is not valid.", "2fa_invalid")
+
+
+# --- Passkeys (SPEC §2.18) ----------------------------------------------------------------------
+
+
+class PasskeyChallengeExpired(exceptions.ValidationError):
+    """400 at registration: no ceremony begun in this session, or older than its lifetime."""
+
+    default_detail = "The passkey request has expired or was already used. Start again."
+    default_code = "challenge_expired"
+
+
+def passkey_invalid(attr: str = "credential") -> exceptions.ValidationError:
+    """400: the WebAuthn response does not verify (origin, challenge, signature, counter)."""
+    return _field_error(attr, "The passkey response could not be verified.", "passkey_invalid")
+
+
+def registration_refused(code: str) -> exceptions.ValidationError:
+    messages = {
+        "max_passkeys": "An account can have at most 10 passkeys.",
+        "passkey_already_registered": "This passkey is already registered.",
+    }
+    return _field_error("credential", messages[code], code)
+
+
+class NoPasskeys(exceptions.ValidationError):
+    """400: the account has no passkey turned on as a second factor."""
+
+    default_detail = "This account does not use passkeys as a second factor."
+    default_code = "no_passkeys"

@@ -6,6 +6,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Passkey
+from accounts.serializers.fields import JSONObjectField
 from twofactor import backup_codes, totp
 
 _MAX_INPUT = 64  # longer input is refused before any normalisation work
@@ -64,6 +66,11 @@ class SecondFactorCodeField(TOTPCodeField):
         return value if totp.is_code(value) or backup_codes.is_code(value) else None
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class CredentialField(JSONObjectField):
+    """A WebAuthn response as JSON; the ceremony checks everything inside it."""
+
+
 class TwoFactorSetupSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     secret = serializers.CharField(help_text="Base32 secret (32 characters), for manual entry.")
@@ -105,10 +112,44 @@ class ReauthenticateSerializer(serializers.Serializer):
     token = SecondFactorCodeField(
         required=False,
         allow_null=True,
-        help_text="Required when the account has two-factor authentication.",
+        help_text="Required when the account has two-factor authentication (or `passkey`).",
+    )
+    passkey = CredentialField(
+        required=False,
+        allow_null=True,
+        help_text="Instead of `token` when passkeys are turned on as the second factor: the "
+        "assertion for the challenge of `POST /api/reauthenticate/passkey/begin/`.",
     )
 
 
 class ReauthenticatedSerializer(serializers.Serializer):
     fresh_reauth_expires_at = serializers.DateTimeField()
     sensitive_session_expires_at = serializers.DateTimeField()
+
+
+# --- Passkeys (SPEC §2.18) ----------------------------------------------------------------------
+
+_CREDENTIAL_HELP = (
+    "The `PublicKeyCredential` from `navigator.credentials.{verb}()` as JSON (WebAuthn Level 3 "
+    "`toJSON()`): `id`, `rawId`, `type`, `response` with base64url fields."
+)
+
+
+class PasskeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Passkey
+        fields = ["id", "name", "created_at", "last_used_at", "backed_up", "transports"]
+        read_only_fields = fields
+
+
+class PasskeyRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+
+
+class PasskeyRegistrationSerializer(serializers.Serializer):
+    credential = CredentialField(help_text=_CREDENTIAL_HELP.format(verb="create"))
+    name = serializers.CharField(max_length=64, required=False, default="Passkey")
+
+
+class PasskeyAssertionSerializer(serializers.Serializer):
+    credential = CredentialField(help_text=_CREDENTIAL_HELP.format(verb="get"))

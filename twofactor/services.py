@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import emails
-from accounts.models import SecurityEvent, User
+from accounts.models import Passkey, SecurityEvent, User
 from accounts.services import security_events, sessions
 from accounts.services.security_events import RequestMeta
-from twofactor import backup_codes, throttling, totp
+from twofactor import backup_codes, passkeys, throttling, totp
 from twofactor.errors import TwoFactorNotEnabled
 from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
 
@@ -53,6 +53,11 @@ def _lock(user: User) -> None:
 
 def has_totp(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_second_factor(user: User) -> bool:
+    """TOTP, or passkeys turned on as the second factor."""
+    return has_totp(user) or passkeys.uses_passkeys_for_2fa(user)
 
 
 def confirm_totp_setup(
@@ -186,22 +191,33 @@ def regenerate_backup_codes(*, user: User, meta: RequestMeta | None = None) -> l
     return codes
 
 
-def two_factor_status(user: User) -> tuple[bool, int]:
-    """Whether ``user`` has a confirmed TOTP device, and their unused backup codes: one query."""
+@dataclass(frozen=True)
+class Status:
+    has_totp: bool
+    backup_codes_remaining: int
+    has_passkeys: bool
+
+
+def two_factor_status(user: User) -> Status:
+    """TOTP on, unused backup codes (0 without TOTP) and whether passkeys exist: one query."""
     unused = (
         BackupCode.objects.unused()
-        .filter(code_set__user_id=OuterRef("user_id"))
+        .filter(code_set__user_id=OuterRef("pk"))
         .values("code_set__user_id")
         .annotate(count=Count("pk"))
         .values("count")
     )
-    remaining = (
-        TOTPDevice.objects.filter(user=user, confirmed=True)
-        .annotate(remaining=Coalesce(Subquery(unused), 0))
-        .values_list("remaining", flat=True)
-        .first()
+    has_totp, remaining, has_passkeys = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            has_totp=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)),
+            remaining=Coalesce(Subquery(unused), 0),
+            has_passkeys=Exists(Passkey.objects.filter(user_id=OuterRef("pk"))),
+        )
+        .values_list("has_totp", "remaining", "has_passkeys")
+        .get()
     )
-    return remaining is not None, remaining or 0
+    return Status(has_totp, remaining if has_totp else 0, has_passkeys)
 
 
 def backup_codes_remaining(user: User) -> int:
@@ -211,7 +227,8 @@ def backup_codes_remaining(user: User) -> int:
 def disable_two_factor(
     *, user: User, meta: RequestMeta | None = None, by: User | None = None
 ) -> bool:
-    """Remove the user's TOTP devices and backup codes; True if anything was removed.
+    """Remove the user's TOTP devices, backup codes and second-factor passkeys; True if anything
+    was removed.
 
     ``by`` is the staff member acting for the user (admin action, staff API call), if any.
     Idempotent: a repeat call changes nothing and sends no second email.
@@ -220,7 +237,8 @@ def disable_two_factor(
         _lock(user)
         devices, _ = TOTPDevice.objects.filter(user=user).delete()
         code_sets, _ = BackupCodeSet.objects.filter(user=user).delete()
-        if not (devices or code_sets):
+        passkeys_removed = passkeys.remove_second_factor_passkeys(user=user)
+        if not (devices or code_sets or passkeys_removed):
             return False
         context = {"by_user_id": by.pk} if by is not None and by.pk != user.pk else {}
         security_events.record(

@@ -68,11 +68,13 @@ class LoginTokenThrottle(TwoFactorVerifyThrottle):
 
 
 class ReauthenticateTokenThrottle(TwoFactorVerifyThrottle):
-    """The same budget, for re-authentication requests that carry a code."""
+    """The same budget, for re-authentication requests that carry a code or a passkey."""
 
     def key_for(self, request: Request, view: "APIView") -> str | None:
         data = request.data
-        if not isinstance(data, dict) or data.get("token") in (None, ""):
+        if not isinstance(data, dict) or all(
+            data.get(name) in (None, "") for name in ("token", "passkey")
+        ):
             return None
         return super().key_for(request, view)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from twofactor.views import login, setup
+from twofactor.views import login, passkeys, setup
 
 urlpatterns = [
     path(
@@ -40,6 +40,33 @@ urlpatterns = [
         setup.TwoFactorDisableView.as_view(),
         name="two-factor-disable",
     ),
+    path("users/<str:uuid>/passkeys/", passkeys.PasskeyListView.as_view(), name="passkeys"),
+    path(
+        "users/<str:uuid>/passkeys/register/begin/",
+        passkeys.PasskeyRegisterBeginView.as_view(),
+        name="passkey-register-begin",
+    ),
+    path(
+        "users/<str:uuid>/passkeys/register/complete/",
+        passkeys.PasskeyRegisterCompleteView.as_view(),
+        name="passkey-register-complete",
+    ),
+    path(
+        "users/<str:uuid>/passkeys/<uuid:id>/",
+        passkeys.PasskeyDetailView.as_view(),
+        name="passkey-detail",
+    ),
     path("login/token/", login.LoginTokenView.as_view(), name="login-token"),
+    path("login/passkey/begin/", login.LoginPasskeyBeginView.as_view(), name="login-passkey-begin"),
+    path(
+        "login/passkey/complete/",
+        login.LoginPasskeyCompleteView.as_view(),
+        name="login-passkey-complete",
+    ),
     path("reauthenticate/", login.ReauthenticateView.as_view(), name="reauthenticate"),
+    path(
+        "reauthenticate/passkey/begin/",
+        login.ReauthenticatePasskeyBeginView.as_view(),
+        name="reauthenticate-passkey-begin",
+    ),
 ]

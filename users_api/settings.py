@@ -274,6 +274,12 @@ TOTP_ISSUER = env.str("TOTP_ISSUER", default="Users API")
 # Only staff sessions that passed a second factor may use the admin (twofactor/admin_site.py).
 ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 PUSH_TOKEN_STALE_DAYS = env.int("PUSH_TOKEN_STALE_DAYS", default=270)
+# Passkeys (WebAuthn): the relying party is the site the web app runs on; origins are the exact
+# https origins (scheme, host, port) its pages are served from.
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="") or ALLOWED_HOSTS[0].lstrip(".")
+WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default=TOTP_ISSUER)
+WEBAUTHN_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[f"https://{WEBAUTHN_RP_ID}"])
+WEBAUTHN_CHALLENGE_TTL = timedelta(seconds=env.int("WEBAUTHN_CHALLENGE_TTL", default=300))
 # The web app's page a reset email links to. ``{uuid}`` and ``{token}`` are filled in if
 # present, else ``/<uuid>/<token>`` is appended (the reference shape).
 PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="http://localhost:8000/reset")

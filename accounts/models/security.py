@@ -31,6 +31,10 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
         LOGIN_SESSION_ENDED = "login_session_ended"
         NEW_DEVICE_SIGN_IN = "new_device_sign_in"
+        PASSKEY_REGISTERED = "passkey_registered"
+        PASSKEY_REMOVED = "passkey_removed"
+        PASSKEY_REFUSED = "passkey_refused"
+        PASSKEYS_ENABLED_FOR_2FA = "passkeys_enabled_for_2fa"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

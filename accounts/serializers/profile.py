@@ -11,7 +11,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 
 from accounts import notifications, profile_rules
-from accounts.models import PersonalAPIKey, User
+from accounts.models import Passkey, PersonalAPIKey, User
 from accounts.serializers.fields import JSONObjectField
 from organizations.models import Organization, Team
 
@@ -140,7 +140,7 @@ class UserUpdateSerializer(serializers.Serializer):
         return team
 
     def validate_passkeys_enabled_for_2fa(self, value: bool) -> bool:
-        if value:
+        if value and not Passkey.objects.filter(user=self.instance).exists():
             raise serializers.ValidationError(
                 "Register a passkey before using passkeys for two-factor authentication.",
                 code="no_passkeys",

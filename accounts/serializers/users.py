@@ -210,7 +210,8 @@ class UserSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         return [{"scene": pin["scene"], "dashboard": pin["dashboard"]} for pin in pins]
 
     def get_is_2fa_enabled(self, user: User) -> bool:
-        return bool(getattr(user, HAS_CONFIRMED_DEVICE))
+        # Turning passkeys on needs a passkey, and removing the last one turns them off.
+        return bool(getattr(user, HAS_CONFIRMED_DEVICE)) or user.passkeys_enabled_for_2fa
 
     @extend_schema_field(serializers.ChoiceField(choices=User.ShortcutPosition.choices))
     def get_shortcut_position(self, user: User) -> str:

@@ -50,7 +50,14 @@ def update_user(
     ``changes`` holds the serializer's keys; ``set_current_organization`` / ``set_current_team``
     are model instances already checked for access.
     """
-    locked = User.objects.select_for_update().only("notification_settings").get(pk=user.pk)
+    locked = (
+        User.objects.select_for_update()
+        .only("notification_settings", "passkeys_enabled_for_2fa")
+        .get(pk=user.pk)
+    )
+    passkeys_turned_on = changes.get("passkeys_enabled_for_2fa") is True and not (
+        locked.passkeys_enabled_for_2fa
+    )
     update_fields = [name for name in _PLAIN_FIELDS if name in changes]
     for name in update_fields:
         setattr(user, name, changes[name])
@@ -79,6 +86,8 @@ def update_user(
 
     if password_changed:
         _after_password_change(user=user, meta=meta, keep_session_key=keep_session_key)
+    elif passkeys_turned_on:
+        _after_passkeys_turned_on(user=user, meta=meta, keep_session_key=keep_session_key)
 
     new_email = changes.get("email")
     if new_email is not None and new_email != user.email:
@@ -105,6 +114,19 @@ def _after_password_change(*, user: User, meta: RequestMeta, keep_session_key: s
     security_events.record(type=SecurityEvent.Type.PASSWORD_CHANGED, user=user, meta=meta)
     emails.queue(
         template="password_changed",
+        to=user.email,
+        context={"first_name": user.first_name, "email": user.email},
+    )
+
+
+def _after_passkeys_turned_on(
+    *, user: User, meta: RequestMeta, keep_session_key: str | None
+) -> None:
+    """A new second factor: like enabling TOTP, every other session ends (SPEC §2.18)."""
+    sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
+    security_events.record(type=SecurityEvent.Type.PASSKEYS_ENABLED_FOR_2FA, user=user, meta=meta)
+    emails.queue(
+        template="passkeys_enabled",
         to=user.email,
         context={"first_name": user.first_name, "email": user.email},
     )

@@ -4,7 +4,6 @@ import hashlib
 import uuid as uuid_lib
 from collections.abc import Mapping
 
-from django_otp import user_has_device
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -186,7 +185,7 @@ class VerifyEmailView(APIView):
                 "This email address is already verified and no change is pending.",
                 code="already_verified",
             ) from None
-        if user_has_device(user, confirmed=True):
+        if login_flow.needs_second_factor(user):
             return Response({"success": True, "requires_2fa": True})
         login_flow.start_session(
             request, user, method=LoginSession.Method.EMAIL_CODE, password_proved=False

@@ -4,7 +4,6 @@ import hashlib
 from collections.abc import Mapping
 
 from django.contrib.auth import logout
-from django_otp import user_has_device
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
@@ -56,7 +55,8 @@ class LoginView(APIView):
             401: OpenApiResponse(
                 description="`invalid_credentials` (wrong pair, unknown email or inactive "
                 "user: one answer), or `2fa_required`: the password step is remembered for 10 "
-                "minutes; complete it with `POST /api/login/token/`."
+                "minutes; complete it with `POST /api/login/token/` (a code) or "
+                "`POST /api/login/passkey/begin/` then `…/complete/` (a passkey)."
             ),
         },
     )
@@ -70,10 +70,11 @@ class LoginView(APIView):
             raise exceptions.AuthenticationFailed(
                 "Invalid email or password.", code="invalid_credentials"
             )
-        if user_has_device(user, confirmed=True):
+        if login_flow.needs_second_factor(user):
             login_flow.remember_password_step(request, user)
             raise exceptions.AuthenticationFailed(
-                "Enter a code from your authenticator app or a backup code.",
+                "Confirm with your second factor: a code from your authenticator app, a backup "
+                "code, or a passkey.",
                 code="2fa_required",
             )
         login_flow.start_session(request, user)

@@ -170,14 +170,17 @@ class UserDetailView(APIView):
             user, data=request.data, partial=partial, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        is_caller = user.pk == request.user.pk
+        # The caller's own session (an API key has none) survives the revocations below.
+        is_caller = user.pk == request.user.pk and bool(request.session.session_key)
         password_changed = profile.update_user(
             user=user,
             changes=serializer.validated_data,
             meta=RequestMeta.of(request),
             keep_session_key=request.session.session_key if is_caller else None,
         )
-        if password_changed and is_caller:
+        if (password_changed or "passkeys_enabled_for_2fa" in serializer.validated_data) and (
+            is_caller
+        ):
             update_session_auth_hash(request, user)  # keep the caller signed in
         return self._represent(request, user)
 

@@ -141,7 +141,7 @@ class TestVerifying:
     ):
         # The TOTP device model arrives with the two-factor app; the view asks django-otp.
         monkeypatch.setattr(
-            "accounts.views.email_verification.user_has_device",
+            "accounts.login_flow.user_has_device",
             lambda user, confirmed=True: confirmed,
         )
         code = issue_code(unverified)

@@ -254,7 +254,7 @@ class TestConfirm:
     ):
         signed_in = session_client(user)
         # A login waiting for its second factor, as /api/login/ leaves it for a user with 2FA.
-        monkeypatch.setattr("accounts.views.login.user_has_device", lambda *a, **k: True)
+        monkeypatch.setattr("accounts.login_flow.user_has_device", lambda *a, **k: True)
         pending = APIClient()
         step = pending.post("/api/login/", {"email": user.email, "password": PASSWORD})
         assert step.json()["code"] == "2fa_required"
@@ -297,7 +297,7 @@ class TestConfirm:
         assert (response.status_code, response.json()["code"]) == (400, "required")
 
     def test_it_never_skips_the_second_factor(self, user, request_reset, api_client, monkeypatch):
-        monkeypatch.setattr("accounts.views.login.user_has_device", lambda *a, **k: True)
+        monkeypatch.setattr("accounts.login_flow.user_has_device", lambda *a, **k: True)
         uuid, token = parts(request_reset("ada@example.com"))
         assert confirm(api_client, uuid, token).status_code == 200
 

@@ -9,13 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import freshness, login_flow
-from accounts.models import SecurityEvent, User
+from accounts.models import LoginSession, Passkey, SecurityEvent, User
 from accounts.serializers.users import UserSerializer
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-from twofactor import errors, services, throttling
+from twofactor import errors, passkey_ceremony, passkeys, services, throttling
+from twofactor.passkey_ceremony import Purpose
 from twofactor.serializers import (
     LoginTokenSerializer,
+    PasskeyAssertionSerializer,
     ReauthenticatedSerializer,
     ReauthenticateSerializer,
 )
@@ -102,7 +104,8 @@ class ReauthenticateView(APIView):
             200: ReauthenticatedSerializer,
             400: error_response(
                 "`attr=password code=incorrect_password`, `attr=token code=2fa_required`, "
-                "`attr=token code=2fa_invalid`."
+                "`attr=token code=2fa_invalid`, `attr=passkey`: `2fa_required`, "
+                "`challenge_expired`, `passkey_invalid`."
             ),
             **SESSION_ERRORS,
             429: error_response("`throttled`."),
@@ -113,7 +116,10 @@ class ReauthenticateView(APIView):
 
         Errors, all 400 because the session itself stays valid: `attr=password
         code=incorrect_password`; `attr=token code=2fa_required` (2FA on, no code);
-        `attr=token code=2fa_invalid` (wrong or used code). 429 after repeated failures.
+        `attr=token code=2fa_invalid` (wrong or used code). With passkeys as the second factor,
+        `passkey` (an assertion for `POST /api/reauthenticate/passkey/begin/`) instead of
+        `token`: `attr=passkey code=2fa_required`, `challenge_expired`, `passkey_invalid`.
+        429 after repeated failures.
         """
         serializer = ReauthenticateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -132,13 +138,19 @@ class ReauthenticateView(APIView):
         if user.password != password_hash:
             # check_password upgraded the stored hash, which is part of the session auth hash.
             update_session_auth_hash(request, user)
-        if services.has_totp(user):
+        credential = serializer.validated_data.get("passkey")
+        if credential and passkeys.uses_passkeys_for_2fa(user):
+            _check_reauth_passkey(request, credential, meta)
+        elif services.has_totp(user):
             token = serializer.validated_data.get("token")
             if not token:
                 raise errors.reauth_token_required()
             verification = services.verify_second_factor(user=user, token=token, meta=meta)
             _raise_unless_accepted(request, verification, errors.reauth_token_invalid())
             django_otp.login(request, verification.device)
+        elif passkeys.uses_passkeys_for_2fa(user):
+            throttling.refund_attempt(request)
+            raise errors.reauth_passkey_required()
         else:
             throttling.refund_attempt(request)  # no second factor: a sent code is not checked
         freshness.stamp(request.session)
@@ -147,3 +159,144 @@ class ReauthenticateView(APIView):
             "sensitive_session_expires_at": freshness.sensitive_expires_at(request.session),
         }
         return Response(ReauthenticatedSerializer(body).data)
+
+
+def _check_reauth_passkey(request: Request, credential: dict, meta: RequestMeta) -> None:
+    challenge = passkey_ceremony.take_challenge(
+        request.session, purpose=Purpose.REAUTHENTICATE, user_id=request.user.pk
+    )
+    if challenge is None:
+        throttling.refund_attempt(request)  # nothing was checked
+        raise errors.reauth_passkey_expired()
+    passkey = passkeys.verify_passkey(
+        user=request.user, credential=credential, challenge=challenge, meta=meta
+    )
+    if passkey is None:
+        raise errors.passkey_invalid("passkey")  # a failed attempt: stays counted
+    throttling.refund_attempt(request)
+
+
+_OPTIONS = {
+    200: {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "WebAuthn request options JSON for `navigator.credentials.get()`.",
+    }
+}
+
+
+class ReauthenticatePasskeyBeginView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        request=None,
+        responses={
+            **_OPTIONS,
+            400: error_response("`no_passkeys`: passkeys are not this account's second factor."),
+            **SESSION_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Begin re-authenticating with a passkey; send the assertion as `passkey` to
+        `POST /api/reauthenticate/` with the password. The challenge lives 5 minutes, once."""
+        if not passkeys.uses_passkeys_for_2fa(request.user):
+            raise errors.NoPasskeys()
+        return Response(_begin(request, request.user, Purpose.REAUTHENTICATE))
+
+
+def _begin(request: Request, user: User, purpose: Purpose) -> dict:
+    options, challenge = passkey_ceremony.authentication_options(
+        passkeys=Passkey.objects.filter(user=user)
+    )
+    passkey_ceremony.remember_challenge(
+        request.session, purpose=purpose, user_id=user.pk, challenge=challenge
+    )
+    return options
+
+
+class LoginPasskeyBeginView(APIView):
+    permission_classes = [APIScopePermission]  # anonymous; an API key is refused
+
+    @extend_schema(
+        tags=["auth"],
+        request=None,
+        responses={
+            **_OPTIONS,
+            400: error_response("`no_passkeys`: passkeys are not this account's second factor."),
+            401: error_response("`2fa_expired`: no password step in the last 10 minutes."),
+            403: error_response("`permission_denied`: an API key was sent."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Second login step with a passkey, part 1: request options naming the user's
+        passkeys. The challenge is bound to this session, lives 5 minutes and works once."""
+        user = login_flow.pending_password_step(request)
+        if user is None:
+            raise errors.SecondFactorExpired()
+        if not passkeys.uses_passkeys_for_2fa(user):
+            raise errors.NoPasskeys()
+        return Response(_begin(request, user, Purpose.LOGIN))
+
+
+class LoginPasskeyCompleteView(APIView):
+    permission_classes = [APIScopePermission]  # anonymous; an API key is refused
+    throttle_classes = [LoginTokenThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        request=PasskeyAssertionSerializer,
+        responses={
+            200: UserSerializer,
+            400: error_response("`attr=credential`: missing or not an object."),
+            401: error_response(
+                "`2fa_expired` (no password step in the last 10 minutes, or no unused "
+                "challenge from `begin` in this session), `2fa_invalid` (the assertion does "
+                "not verify: unknown passkey, origin, challenge, signature, or a signature "
+                "counter that did not move forward)."
+            ),
+            403: error_response("`permission_denied`: an API key was sent."),
+            429: error_response("`throttled`: 6 failed second factors per 20 minutes."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Second login step with a passkey, part 2: the assertion. Signs in (a new session,
+        login method `password+passkey`)."""
+        serializer = PasskeyAssertionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = login_flow.pending_password_step(request)
+        challenge = (
+            passkey_ceremony.take_challenge(request.session, purpose=Purpose.LOGIN, user_id=user.pk)
+            if user is not None
+            else None
+        )
+        if user is None or challenge is None:
+            throttling.refund_attempt(request)  # nothing was checked
+            raise errors.SecondFactorExpired()
+        meta = RequestMeta.of(request)
+        passkey = passkeys.verify_passkey(
+            user=user,
+            credential=serializer.validated_data["credential"],
+            challenge=challenge,
+            meta=meta,
+        )
+        if passkey is None:
+            security_events.record(
+                type=SecurityEvent.Type.SECOND_FACTOR_FAILED,
+                user=user,
+                meta=meta,
+                context={"method": "passkey"},
+            )
+            raise errors.SecondFactorInvalid()
+        throttling.refund_attempt(request)
+        login_flow.forget_password_step(request)
+        login_flow.start_session(request, user, method=LoginSession.Method.PASSWORD_PASSKEY)
+        security_events.record(
+            type=SecurityEvent.Type.LOGIN_SUCCEEDED,
+            user=user,
+            meta=meta,
+            context={"second_factor": "passkey"},
+        )
+        return Response(
+            UserSerializer(
+                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+            ).data
+        )

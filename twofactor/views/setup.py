@@ -134,16 +134,18 @@ class TwoFactorStatusView(APIView):
         },
     )
     def get(self, request: Request, uuid: str) -> Response:
-        """Whether two-factor authentication is on, and how many backup codes are left."""
+        """Whether two-factor authentication is on (TOTP, or passkeys turned on for it), which
+        method a login asks for first, the passkeys and how many backup codes are left."""
         user = target_user(request, uuid)
-        has_totp, remaining = services.two_factor_status(user)
+        status = services.two_factor_status(user)
+        passkey_2fa = status.has_passkeys and user.passkeys_enabled_for_2fa
         body = {
-            "is_enabled": has_totp,
-            "method": "TOTP" if has_totp else None,
-            "has_totp": has_totp,
-            "has_passkeys": False,
+            "is_enabled": status.has_totp or passkey_2fa,
+            "method": "TOTP" if status.has_totp else "passkey" if passkey_2fa else None,
+            "has_totp": status.has_totp,
+            "has_passkeys": status.has_passkeys,
             "passkeys_enabled_for_2fa": user.passkeys_enabled_for_2fa,
-            "backup_codes_remaining": remaining,
+            "backup_codes_remaining": status.backup_codes_remaining,
         }
         return Response(TwoFactorStatusSerializer(body).data)
 
@@ -190,7 +192,8 @@ class TwoFactorDisableView(APIView):
         },
     )
     def post(self, request: Request, uuid: str) -> Response:
-        """Remove the TOTP device and backup codes. Repeat calls succeed."""
+        """Remove the TOTP device, the backup codes and, when passkeys are turned on as the
+        second factor, the passkeys (and the setting). Repeat calls succeed."""
         user = target_user(request, uuid)
         services.disable_two_factor(user=user, meta=RequestMeta.of(request), by=request.user)
         return Response(TwoFactorSuccessSerializer({"success": True}).data)

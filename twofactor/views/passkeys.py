@@ -1,0 +1,173 @@
+"""Passkeys: registration, list, rename, delete under ``/api/users/@me/passkeys/`` (SPEC §2.18)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.lookup import ME
+from accounts.models import Passkey
+from accounts.services.security_events import RequestMeta
+from twofactor import errors, passkey_ceremony, passkeys
+from twofactor.passkey_ceremony import CeremonyError, Purpose
+from twofactor.serializers import (
+    PasskeyRegistrationSerializer,
+    PasskeyRenameSerializer,
+    PasskeySerializer,
+)
+from twofactor.views import error_response
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
+
+TAGS = ["passkeys"]
+_UUID = OpenApiParameter(
+    "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Only the literal `@me`."
+)
+_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+_ERRORS = {
+    401: error_response("`not_authenticated`."),
+    403: error_response("`permission_denied`: an API key, or a uuid other than `@me`."),
+}
+_FRESH_ERRORS = {
+    **_ERRORS,
+    403: error_response(
+        "`permission_denied` (an API key, or a uuid other than `@me`), or "
+        "`sensitive_action_required_reauth`."
+    ),
+}
+OPTIONS = {
+    200: {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "WebAuthn options JSON for the browser (base64url binary fields).",
+    }
+}
+
+
+def _require_me(value: str) -> None:
+    if value != ME:
+        raise exceptions.PermissionDenied("Passkeys can only be managed for @me.")
+
+
+class PasskeyListView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly]
+    serializer_class = PasskeySerializer
+
+    @extend_schema(
+        tags=TAGS, parameters=[_UUID], responses={200: PasskeySerializer(many=True), **_ERRORS}
+    )
+    def get(self, request: Request, uuid: str) -> Response:
+        """The caller's passkeys, oldest first."""
+        _require_me(uuid)
+        page = self.paginate_queryset(Passkey.objects.filter(user=request.user))
+        return self.get_paginated_response(PasskeySerializer(page, many=True).data)
+
+
+class PasskeyDetailView(APIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+    _NOT_FOUND = {404: error_response("`not_found`: no passkey of the caller with this id.")}
+
+    def get_permissions(self) -> list:
+        if self.request.method == "PATCH":  # renaming protects nothing: any session
+            return [IsAuthenticated(), APIScopePermission(), SessionOnly()]
+        return super().get_permissions()
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[_UUID, _ID],
+        request=PasskeyRenameSerializer,
+        responses={
+            200: PasskeySerializer,
+            400: error_response("`attr=name`: `required`, `blank`, `max_length` (64)."),
+            **_ERRORS,
+            **_NOT_FOUND,
+        },
+    )
+    def patch(self, request: Request, uuid: str, id: str) -> Response:
+        """Rename a passkey."""
+        _require_me(uuid)
+        serializer = PasskeyRenameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passkey = get_object_or_404(Passkey.objects.filter(user=request.user), pk=id)
+        passkey = passkeys.rename_passkey(passkey=passkey, **serializer.validated_data)
+        return Response(PasskeySerializer(passkey).data)
+
+    @extend_schema(
+        tags=TAGS, parameters=[_UUID, _ID], responses={204: None, **_FRESH_ERRORS, **_NOT_FOUND}
+    )
+    def delete(self, request: Request, uuid: str, id: str) -> Response:
+        """Remove a passkey (notice email). Removing the last one turns
+        `passkeys_enabled_for_2fa` off."""
+        _require_me(uuid)
+        passkey = get_object_or_404(
+            Passkey.objects.filter(user=request.user).select_related("user"), pk=id
+        )
+        passkeys.remove_passkey(passkey=passkey, meta=RequestMeta.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasskeyRegisterBeginView(APIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=TAGS, parameters=[_UUID], request=None, responses={**OPTIONS, **_FRESH_ERRORS}
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        """Begin registering a passkey: creation options for `navigator.credentials.create()`.
+
+        The challenge is kept in this session for `WEBAUTHN_CHALLENGE_TTL` (5 minutes) and
+        works once; a new begin replaces it.
+        """
+        _require_me(uuid)
+        options, challenge = passkey_ceremony.registration_options(
+            user=request.user, existing=Passkey.objects.filter(user=request.user)
+        )
+        passkey_ceremony.remember_challenge(
+            request.session, purpose=Purpose.REGISTER, user_id=request.user.pk, challenge=challenge
+        )
+        return Response(options)
+
+
+class PasskeyRegisterCompleteView(APIView):
+    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[_UUID],
+        request=PasskeyRegistrationSerializer,
+        responses={
+            201: PasskeySerializer,
+            400: error_response(
+                "`challenge_expired` (no begin in this session, older than 5 minutes, or "
+                "already used); `attr=credential`: `passkey_invalid` (does not verify: origin, "
+                "relying party, challenge, signature), `passkey_already_registered`, "
+                "`max_passkeys` (10); `attr=name` `max_length`."
+            ),
+            **_FRESH_ERRORS,
+        },
+    )
+    def post(self, request: Request, uuid: str) -> Response:
+        """Finish registering: the attestation from the browser. Notice email."""
+        _require_me(uuid)
+        serializer = PasskeyRegistrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        challenge = passkey_ceremony.take_challenge(
+            request.session, purpose=Purpose.REGISTER, user_id=request.user.pk
+        )
+        if challenge is None:
+            raise errors.PasskeyChallengeExpired()
+        try:
+            passkey = passkeys.register_passkey(
+                user=request.user,
+                challenge=challenge,
+                meta=RequestMeta.of(request),
+                **serializer.validated_data,
+            )
+        except CeremonyError:
+            raise errors.passkey_invalid() from None
+        except passkeys.PasskeyRegistrationError as exc:
+            raise errors.registration_refused(exc.reason.value) from None
+        return Response(PasskeySerializer(passkey).data, status=status.HTTP_201_CREATED)
