@@ -1,4 +1,6 @@
-"""When the session last proved the password (SPEC §1.6). Pure functions over the session dict."""
+"""When the session last proved the password (docs/api.md §1.6). Pure functions over the session
+dict.
+"""
 
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta

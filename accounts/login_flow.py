@@ -1,4 +1,4 @@
-"""Session creation and the remembered password step of a two-factor login (SPEC §2.14).
+"""Session creation and the remembered password step of a two-factor login (docs/api.md §2.14).
 
 These functions work on the HTTP session, so only views call them. ``/api/login/`` stores the
 password step; ``/api/login/token/`` (twofactor) reads it back and completes the login.
@@ -33,7 +33,7 @@ def start_session(
     password_proved: bool = True,
 ) -> None:
     """Log the user in: a new session key, a fresh CSRF token, a listed login session and, if
-    the password was just proved, the freshness stamp (SPEC §1.6).
+    the password was just proved, the freshness stamp (docs/api.md §1.6).
 
     A session opened by an emailed code (``verify_email``) proved no password, so it starts
     without the stamp: sensitive writes ask for ``/api/reauthenticate/`` first. ``method`` is
@@ -101,7 +101,7 @@ def track_activity(request: HttpRequest) -> None:
 
 
 def needs_second_factor(user: User) -> bool:
-    """TOTP (a django-otp device) or passkeys turned on as the second factor (SPEC §2.18)."""
+    """TOTP (a django-otp device) or passkeys turned on as the second factor (docs/api.md §2.18)."""
     if user.passkeys_enabled_for_2fa and Passkey.objects.filter(user=user).exists():
         return True
     return user_has_device(user, confirmed=True)

@@ -1,4 +1,4 @@
-"""Which user a ``{uuid}`` path segment names (SPEC §1.5)."""
+"""Which user a ``{uuid}`` path segment names (docs/api.md §1.5)."""
 
 import uuid as uuid_lib
 

@@ -1,4 +1,4 @@
-"""Keep the listed login session in step with its HTTP session (SPEC §2.17)."""
+"""Keep the listed login session in step with its HTTP session (docs/api.md §2.17)."""
 
 from collections.abc import Callable
 

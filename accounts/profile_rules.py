@@ -1,4 +1,5 @@
-"""Who may change which profile field, and how recent a password proof it needs (SPEC §1.4, §1.6).
+"""Who may change which profile field, and how recent a password proof it needs (docs/api.md
+§1.4, §1.6).
 
 One table of the writable fields of the user resource. ``check_change`` applies it to the
 *validated* changes (never the raw body), before any password is checked, so a refused caller

@@ -64,7 +64,7 @@ def send_reset_link(*, email: str, ip: str | None, user_agent: str) -> None:
 
 @shared_task(ignore_result=True)
 def prune_expired_login_sessions() -> int:
-    """Beat: expired sessions and the listed rows of sessions that are gone (SPEC §2.17)."""
+    """Beat: expired sessions and the listed rows of sessions that are gone (docs/api.md §2.17)."""
     from accounts.services import login_sessions
 
     return login_sessions.prune_expired_login_sessions()

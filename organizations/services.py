@@ -1,4 +1,4 @@
-"""Use cases of the organizations app: organizations, memberships and invites (SPEC §2.1).
+"""Use cases of the organizations app: organizations, memberships and invites (docs/api.md §2.1).
 
 Invites live here whole: creation (a setup delegation is one), acceptance, revocation. They
 change a few columns of the user row that point into this app (current organization and team,

@@ -1,4 +1,5 @@
-"""Organization invites: setup delegation, acceptance and revocation (SPEC §2.1). Session only.
+"""Organization invites: setup delegation, acceptance and revocation (docs/api.md §2.1).
+Session only.
 
 The invite use cases are ``organizations.services``; these views add what belongs to the
 accounts app, since views are where the apps meet: the security event of every creation,

@@ -1,4 +1,6 @@
-"""Push-token routes under ``/api/users/@me/``: list, register, unregister (SPEC §2.2, §2.3)."""
+"""Push-token routes under ``/api/users/@me/``: list, register, unregister (docs/api.md
+§2.2, §2.3).
+"""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -29,7 +31,7 @@ class PushTokenThrottle(UserRateThrottle):
 
 
 def _require_me(value: str) -> None:
-    """Any path value but ``@me`` is refused, staff included (SPEC §1.5)."""
+    """Any path value but ``@me`` is refused, staff included (docs/api.md §1.5)."""
     if value != ME:
         raise exceptions.PermissionDenied("Push tokens can only be managed for @me.")
 

@@ -111,7 +111,7 @@ SCENE = {"scene": "insights", "dashboard": "dashboard"}  # "dashboard" → O's d
 TABLE = [
     # Columns:  anon non  mem  adm  own  staff su  k:r  k:w  k:*  su-k:*
     #
-    # --- Invites of organization O (SPEC §2.1): session only; keys never.
+    # --- Invites of organization O (docs/api.md §2.1): session only; keys never.
     row("POST", DELEGATE, "create", {"organization_id": "O"}, {"target_email": "new@example.com"},
                 401, 403, 201, 201, 201, 403, 403, 403, 403, 403, 403),
     row("POST", ACCEPT, "accept", {"invite_id": "invite_to_caller"}, None,
@@ -125,14 +125,14 @@ TABLE = [
     row("DELETE", INVITE, "revoke",
         {"organization_id": "own_organization", "invite_id": "invite_by_member"}, None,
                 401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
-    # --- The caller's own account naming O, its team or its dashboard (SPEC §2.4, §2.13).
+    # --- The caller's own account naming O, its team or its dashboard (docs/api.md §2.4, §2.13).
     row("PATCH", USER, "update", ME, {"set_current_organization": "O"},
                 401, 400, 200, 200, 200, 400, 400, 403, 400, 400, 400),
     row("PATCH", USER, "update", ME, {"set_current_team": "team"},
                 401, 400, 200, 200, 200, 400, 400, 403, 400, 400, 400),
     row("POST", SCENES, "create", ME, SCENE,
                 401, 400, 200, 200, 200, 400, 400, 403, 403, 403, 403),
-    # --- Other users (SPEC §1.5): staff only.
+    # --- Other users (docs/api.md §1.5): staff only.
     row("GET", "/api/users/", "read", {}, None,
                 401, SELF, SELF, SELF, SELF, ALL, ALL, ALL, ALL, ALL, ALL, outcome=_listed),
     row("GET", USER, "read", T, None,
@@ -179,7 +179,7 @@ TABLE = [
                 401, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403),
     row("DELETE", SCENES + "{scene}/", "delete", {"uuid": "T", "scene": "insights"}, None,
                 401, 403, 403, 403, 403, 204, 204, 403, 403, 403, 403),
-    # Push tokens are managed for @me only, by anyone (SPEC §2.2, §2.3).
+    # Push tokens are managed for @me only, by anyone (docs/api.md §2.2, §2.3).
     row("GET", "/api/users/{uuid}/push_tokens/", "read", T, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/push_tokens/", "create", T, {"token": "d1", "platform": "ios"},
@@ -192,7 +192,7 @@ TABLE = [
                 401, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/two_factor_backup_codes/", "create", T, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
-    # These act on the caller whatever the path names (SPEC §2.5, §2.8, §2.10): never on T.
+    # These act on the caller whatever the path names (docs/api.md §2.5, §2.8, §2.10): never on T.
     row("GET", "/api/users/{uuid}/two_factor_start_setup/", "create", T, None,
                 401, 200, 200, 200, 200, 200, 200, 403, 403, 403, 403),
     row("GET", "/api/users/{uuid}/start_2fa_setup/", "create", T, None,
@@ -202,7 +202,7 @@ TABLE = [
     row("POST", "/api/users/{uuid}/validate_2fa/", "create", T, TOKEN,
                 401, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
     # Login sessions are listed and ended for @me only; another user's session id is not found
-    # (SPEC §2.17).
+    # (docs/api.md §2.17).
     row("GET", "/api/users/{uuid}/login_sessions/", "read", T, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("GET", "/api/users/{uuid}/login_sessions/", "read", ME, None,
@@ -215,7 +215,7 @@ TABLE = [
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/login_sessions/revoke_others/", "revoke", T, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
-    # Passkeys are managed for @me only; another user's passkey is not found (SPEC §2.18).
+    # Passkeys are managed for @me only; another user's passkey is not found (docs/api.md §2.18).
     row("GET", "/api/users/{uuid}/passkeys/", "read", T, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     row("POST", "/api/users/{uuid}/passkeys/register/begin/", "create", T, None,
@@ -231,12 +231,12 @@ TABLE = [
     row("DELETE", "/api/users/{uuid}/passkeys/{id}/", "delete",
         {"uuid": "T", "id": "passkey_of_T"}, None,
                 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
-    # --- Password reset of another user (SPEC §2.16): only the emailed token opens it.
+    # --- Password reset of another user (docs/api.md §2.16): only the emailed token opens it.
     row("GET", "/api/reset/{uuid}/", "read", T, None,
                 400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
     row("POST", "/api/reset/{uuid}/", "update", T, {"token": "1-2", "password": NEW_PASSWORD},
                 400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 403),
-    # --- Another user's API key (SPEC §2.15): session only, and only one's own.
+    # --- Another user's API key (docs/api.md §2.15): session only, and only one's own.
     row("GET", KEY, "read", KEY_OF_T, None,
                 401, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403),
     row("PATCH", KEY, "update", KEY_OF_T, {"label": "mine"},

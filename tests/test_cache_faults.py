@@ -1,6 +1,6 @@
 """A stopped or frozen Redis, through real processes: gunicorn, PostgreSQL, our own redis-server.
 
-SPEC §1.8: throttles that guard secrets (login here) refuse with 503 while the cache is
+docs/api.md §1.8: throttles that guard secrets (login here) refuse with 503 while the cache is
 unreachable; the others (onboarding/skip) let the request through; sessions keep working from the
 database. And a frozen Redis (SIGSTOP: connections stay open, nothing answers) costs a request at
 most one cache socket timeout (0.5 s by default): the circuit breaker (users_api/cache.py) makes

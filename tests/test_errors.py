@@ -1,4 +1,4 @@
-"""The error contract (SPEC §1.2): the whole body once per status, and its headers."""
+"""The error contract (docs/api.md §1.2): the whole body once per status, and its headers."""
 
 import json
 import socket

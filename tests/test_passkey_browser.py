@@ -1,4 +1,4 @@
-"""A real browser registers a passkey and signs in with it as the second factor (SPEC §2.18).
+"""A real browser registers a passkey and signs in with it as the second factor (docs/api.md §2.18).
 
 Headless Chromium (system ``chromium`` + ``chromedriver``, driven by Selenium) with the DevTools
 WebAuthn virtual authenticator, against the service under gunicorn on PostgreSQL. A tiny page

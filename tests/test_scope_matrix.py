@@ -1,4 +1,4 @@
-"""Every route and every kind of caller → the status SPEC §2's table implies.
+"""Every route and every kind of caller → the status docs/api.md §2's table implies.
 
 Table-driven so routes from every app can be added: one ``Route`` per method and path, with
 the expected status for each caller. Placeholders in ``path``: ``{me}`` (always ``@me``),
@@ -94,11 +94,12 @@ WRITE_SCOPE = expect(401, 200, 403, 200, 200)
 SESSION_ONLY_400 = expect(401, 400, 403, 403, 403)
 
 ROUTES = [
-    # Sign-up, login, logout (SPEC §2.14): anonymous; keys are refused, they declare no scope.
+    # Sign-up, login, logout (docs/api.md §2.14): anonymous; keys are refused, they declare no
+    # scope.
     Route("POST", "/api/signup/", expect(201, 201, 403, 403, 403), _signup_body),
     Route("POST", "/api/login/", expect(200, 200, 403, 403, 403), _login_body),
     Route("POST", "/api/logout/", expect(204, 204, 403, 403, 403)),
-    # Personal API keys (SPEC §2.15): session only, except @current which is key only.
+    # Personal API keys (docs/api.md §2.15): session only, except @current which is key only.
     Route("GET", "/api/personal_api_keys/", SESSION_ONLY),
     Route(
         "POST",
@@ -112,7 +113,7 @@ ROUTES = [
     Route("POST", "/api/personal_api_keys/{key_id}/roll/", SESSION_ONLY),
     Route("DELETE", "/api/personal_api_keys/{key_id}/", expect(401, 204, 403, 403, 403)),
     Route("GET", "/api/personal_api_keys/@current/", expect(401, 404, 200, 200, 200)),
-    # The user resource (SPEC §1.5, §2.13).
+    # The user resource (docs/api.md §1.5, §2.13).
     Route("GET", "/api/users/", READ_SCOPE),
     Route("GET", "/api/users/{me}/", READ_SCOPE),
     Route("GET", "/api/users/{uuid}/", expect(401, 403, 403, 403, 403)),
@@ -124,7 +125,7 @@ ROUTES = [
     Route("DELETE", "/api/users/{me}/", expect(401, 204, 403, 403, 403)),
     Route("GET", "/api/users/{me}/hedgehog_config/", READ_SCOPE),
     Route("PATCH", "/api/users/{me}/hedgehog_config/", WRITE_SCOPE, {"color": "blue"}),
-    # Onboarding and scenes (SPEC §2.1, §2.4).
+    # Onboarding and scenes (docs/api.md §2.1, §2.4).
     Route("POST", "/api/users/{me}/onboarding/skip/", SESSION_ONLY, {"reason": "later"}),
     Route("POST", "/api/users/{me}/scene_personalisation/", SESSION_ONLY, _scene_body),
     Route(
@@ -143,7 +144,7 @@ ROUTES = [
         expect(401, 204, 403, 403, 403),
         setup=_invite_by_caller,
     ),
-    # Push tokens (SPEC §2.2, §2.3).
+    # Push tokens (docs/api.md §2.2, §2.3).
     Route("GET", "/api/users/{me}/push_tokens/", READ_SCOPE),
     Route(
         "POST",
@@ -157,7 +158,7 @@ ROUTES = [
         expect(401, 204, 403, 204, 204),
         {"token": "device"},
     ),
-    # Two-factor (SPEC §2.5-§2.9): session only.
+    # Two-factor (docs/api.md §2.5-§2.9): session only.
     Route("GET", "/api/users/{me}/two_factor_start_setup/", SESSION_ONLY),
     Route("GET", "/api/users/{me}/start_2fa_setup/", SESSION_ONLY),
     Route("POST", "/api/users/{me}/two_factor_validate/", SESSION_ONLY_400, {"token": "123456"}),
@@ -167,7 +168,7 @@ ROUTES = [
     Route("POST", "/api/users/{me}/two_factor_disable/", SESSION_ONLY),
     Route("POST", "/api/login/token/", expect(401, 401, 403, 403, 403), {"token": "123456"}),
     Route("POST", "/api/reauthenticate/", SESSION_ONLY, {"password": PASSWORD}),
-    # Email verification and change (SPEC §2.10-§2.12): anonymous allowed, keys refused.
+    # Email verification and change (docs/api.md §2.10-§2.12): anonymous allowed, keys refused.
     Route("PATCH", "/api/users/cancel_email_change_request/", SESSION_ONLY_400),
     Route(
         "POST",
@@ -181,7 +182,7 @@ ROUTES = [
         expect(400, 400, 403, 403, 403),  # the caller is verified: nothing to confirm
         lambda ctx: {"uuid": str(ctx.user.uuid), "code": "123456"},
     ),
-    # Password reset (SPEC §2.16): anonymous allowed, keys refused.
+    # Password reset (docs/api.md §2.16): anonymous allowed, keys refused.
     Route("POST", "/api/reset/", expect(204, 204, 403, 403, 403), {"email": "x@example.com"}),
     Route("GET", "/api/reset/{uuid}/?token=x", expect(400, 400, 403, 403, 403)),
     Route(

@@ -1,4 +1,4 @@
-"""Field encryption at rest with ``FIELD_ENCRYPTION_KEYS`` (SPEC §5).
+"""Field encryption at rest with ``FIELD_ENCRYPTION_KEYS`` (docs/api.md §5).
 
 MultiFernet: the first key encrypts, every listed key decrypts. To rotate, put the new key first
 and keep the old one after it until ``manage.py rotate_totp_seeds`` has re-encrypted the rows.

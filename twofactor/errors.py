@@ -1,4 +1,6 @@
-"""Error codes of the two-factor endpoints (SPEC §2.5-§2.9, §2.14). The codes are the contract."""
+"""Error codes of the two-factor endpoints (docs/api.md §2.5-§2.9, §2.14). The codes are the
+contract.
+"""
 
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
@@ -69,7 +71,7 @@ def reauth_token_invalid() -> exceptions.ValidationError:
     return _field_error("token", "The code is not valid.", "2fa_invalid")
 
 
-# --- Passkeys (SPEC §2.18) ----------------------------------------------------------------------
+# --- Passkeys (docs/api.md §2.18) ---------------------------------------------------------------
 
 
 class PasskeyChallengeExpired(exceptions.ValidationError):

@@ -1,4 +1,4 @@
-"""Passkey use cases (SPEC §2.18): register, verify as a second factor, rename, remove."""
+"""Passkey use cases (docs/api.md §2.18): register, verify as a second factor, rename, remove."""
 
 import enum
 from typing import Any

@@ -1,4 +1,4 @@
-"""The TOTP secret waiting in the caller's session between setup and validation (SPEC §2.5).
+"""The TOTP secret waiting in the caller's session between setup and validation (docs/api.md §2.5).
 
 Sessions live in the database (with the cache in front), so every process sees the same pending
 secret. It is kept encrypted even there, and expires 10 minutes after it was created: the

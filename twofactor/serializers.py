@@ -127,7 +127,7 @@ class ReauthenticatedSerializer(serializers.Serializer):
     sensitive_session_expires_at = serializers.DateTimeField()
 
 
-# --- Passkeys (SPEC §2.18) ----------------------------------------------------------------------
+# --- Passkeys (docs/api.md §2.18) ---------------------------------------------------------------
 
 _CREDENTIAL_HELP = (
     "The `PublicKeyCredential` from `navigator.credentials.{verb}()` as JSON (WebAuthn Level 3 "

@@ -1,4 +1,6 @@
-"""Rate limits of the second factor and re-authentication, on the atomic counter (SPEC §1.8)."""
+"""Rate limits of the second factor and re-authentication, on the atomic counter
+(docs/api.md §1.8).
+"""
 
 import logging
 from typing import TYPE_CHECKING

@@ -1,4 +1,6 @@
-"""Two-factor routes under ``/api/users/{uuid}/…`` and the login second step (SPEC §2.5-§2.9)."""
+"""Two-factor routes under ``/api/users/{uuid}/…`` and the login second step (docs/api.md
+§2.5-§2.9).
+"""
 
 from django.urls import path
 

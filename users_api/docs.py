@@ -13,7 +13,7 @@ from rest_framework.request import Request
 
 
 class JSONErrorsMixin:
-    """Render errors as JSON even where the view's renderers are HTML or YAML (SPEC §1.2).
+    """Render errors as JSON even where the view's renderers are HTML or YAML (docs/api.md §1.2).
 
     Without it a bad API key on ``/api/docs/`` answered ``text/html`` "401 Unauthorized" and
     ``/api/schema/`` its errors in YAML.

@@ -1,4 +1,4 @@
-"""Turn every non-2xx outcome into the contract's error body (SPEC §1.2).
+"""Turn every non-2xx outcome into the contract's error body (docs/api.md §1.2).
 
 ``{"type": ..., "code": ..., "detail": ..., "attr": ...}`` for DRF exceptions, Django's 404/400/
 403/500 handlers, oversized bodies and an unreachable database. This module is the only place

@@ -1,4 +1,4 @@
-"""Limit/offset pagination (SPEC §1.7)."""
+"""Limit/offset pagination (docs/api.md §1.7)."""
 
 from rest_framework import pagination
 

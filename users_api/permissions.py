@@ -1,4 +1,4 @@
-"""Who may call: API-key scopes (SPEC §1.4) and session freshness (SPEC §1.6)."""
+"""Who may call: API-key scopes (docs/api.md §1.4) and session freshness (docs/api.md §1.6)."""
 
 from typing import TYPE_CHECKING
 

@@ -1,4 +1,4 @@
-"""OpenAPI generation: say on every operation which API-key scope it needs (SPEC §1.4)."""
+"""OpenAPI generation: say on every operation which API-key scope it needs (docs/api.md §1.4)."""
 
 from typing import Any
 

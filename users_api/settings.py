@@ -1,4 +1,4 @@
-"""Settings for the users service: every value comes from the environment (SPEC §5).
+"""Settings for the users service: every value comes from the environment (docs/api.md §5).
 
 With no environment at all the service runs on embedded defaults (SQLite file, in-process cache,
 console email, inline tasks). Outside development mode (``DEBUG=false``) the development secrets
@@ -96,7 +96,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "users_api.urls"
 WSGI_APPLICATION = "users_api.wsgi.application"
-APPEND_SLASH = False  # SPEC §1.1: a path without its slash is 404, never a redirect.
+APPEND_SLASH = False  # docs/api.md §1.1: a path without its slash is 404, never a redirect.
 
 TEMPLATES = [
     {
@@ -190,7 +190,7 @@ PWNED_PASSWORDS_URL = env.str(
     "PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/"
 )
 
-# Bodies over this are refused with a JSON 413 before anything reads them (SPEC §1.2).
+# Bodies over this are refused with a JSON 413 before anything reads them (docs/api.md §1.2).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
 
 LANGUAGE_CODE = "en-us"

@@ -1,4 +1,4 @@
-"""Rate limits kept in the configured cache, so every web process shares them (SPEC §1.8).
+"""Rate limits kept in the configured cache, so every web process shares them (docs/api.md §1.8).
 
 Rates are settings (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) and may use a multiplier,
 e.g. ``6/20min``. Throttles that guard secrets count with ``AtomicRateThrottle``: DRF's own reads

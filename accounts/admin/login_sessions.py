@@ -1,4 +1,6 @@
-"""Login sessions in the admin: see where a user is signed in and end sessions (SPEC §2.17)."""
+"""Login sessions in the admin: see where a user is signed in and end sessions (docs/api.md
+§2.17).
+"""
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet

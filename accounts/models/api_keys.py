@@ -14,7 +14,8 @@ class Scope(models.TextChoices):
     ALL = "*"
 
 
-# What holding a scope grants (SPEC §1.4): write implies read, "*" is everything a key may do.
+# What holding a scope grants (docs/api.md §1.4): write implies read, "*" is everything a key may
+# do.
 _IMPLIED = {
     Scope.ALL: {Scope.ALL, Scope.USER_READ, Scope.USER_WRITE},
     Scope.USER_WRITE: {Scope.USER_WRITE, Scope.USER_READ},

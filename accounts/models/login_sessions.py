@@ -1,4 +1,4 @@
-"""Login sessions a user can see and end (SPEC §2.17), and the devices they signed in from.
+"""Login sessions a user can see and end (docs/api.md §2.17), and the devices they signed in from.
 
 A ``LoginSession`` row mirrors one Django session: the session itself (cookie, data, expiry)
 stays in the session store (PostgreSQL with Redis in front); the row holds what the owner is

@@ -1,4 +1,4 @@
-"""Passkeys (WebAuthn credentials) registered as a second factor (SPEC §2.18).
+"""Passkeys (WebAuthn credentials) registered as a second factor (docs/api.md §2.18).
 
 Only public material is stored: the credential id, the COSE public key and the signature
 counter. The ceremonies themselves are in ``twofactor.webauthn``.

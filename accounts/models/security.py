@@ -1,4 +1,4 @@
-"""Security events: an append-only audit trail staff can browse (SPEC §3). Never secrets."""
+"""Security events: an append-only audit trail staff can browse (docs/api.md §3). Never secrets."""
 
 from django.conf import settings
 from django.db import models

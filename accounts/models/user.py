@@ -105,7 +105,8 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
-        # The whole address is compared case-insensitively (SPEC §2.14), so store it lower-case.
+        # The whole address is compared case-insensitively (docs/api.md §2.14), so store it
+        # lower-case.
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, username: str | None) -> "User":

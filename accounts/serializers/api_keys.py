@@ -1,4 +1,6 @@
-"""Personal API keys in and out (SPEC §2.15). ``value`` appears only after create and roll."""
+"""Personal API keys in and out (docs/api.md §2.15). ``value`` appears only after create
+and roll.
+"""
 
 from datetime import datetime
 

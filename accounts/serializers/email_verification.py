@@ -1,4 +1,4 @@
-"""Bodies of the email verification endpoints (SPEC §2.11, §2.12)."""
+"""Bodies of the email verification endpoints (docs/api.md §2.11, §2.12)."""
 
 from rest_framework import serializers
 

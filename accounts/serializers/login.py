@@ -1,4 +1,4 @@
-"""Input of ``POST /api/login/`` (SPEC §2.14)."""
+"""Input of ``POST /api/login/`` (docs/api.md §2.14)."""
 
 from rest_framework import serializers
 

@@ -1,4 +1,4 @@
-"""Shapes of the login-sessions endpoints (SPEC §2.17)."""
+"""Shapes of the login-sessions endpoints (docs/api.md §2.17)."""
 
 from rest_framework import serializers
 

@@ -1,4 +1,4 @@
-"""Input of the onboarding endpoints (SPEC §2.1, §2.4)."""
+"""Input of the onboarding endpoints (docs/api.md §2.1, §2.4)."""
 
 from rest_framework import serializers
 

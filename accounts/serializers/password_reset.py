@@ -1,4 +1,4 @@
-"""Bodies of the password reset endpoints (SPEC §2.16)."""
+"""Bodies of the password reset endpoints (docs/api.md §2.16)."""
 
 from rest_framework import serializers
 

@@ -1,4 +1,4 @@
-"""Input of the user resource's writes (SPEC §2.13): shapes, choices and checks, no effects.
+"""Input of the user resource's writes (docs/api.md §2.13): shapes, choices and checks, no effects.
 
 ``accounts.services.profile`` applies what these serializers validate.
 """

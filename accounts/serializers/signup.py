@@ -1,4 +1,4 @@
-"""Input of ``POST /api/signup/`` (SPEC §2.14)."""
+"""Input of ``POST /api/signup/`` (docs/api.md §2.14)."""
 
 from typing import Any
 

@@ -1,4 +1,6 @@
-"""The user representation (SPEC §2.13), shared by every endpoint that answers with a user."""
+"""The user representation (docs/api.md §2.13), shared by every endpoint that answers with
+a user.
+"""
 
 import copy
 import uuid

@@ -1,4 +1,4 @@
-"""Personal API key use cases: create, change, roll and revoke (SPEC §2.15).
+"""Personal API key use cases: create, change, roll and revoke (docs/api.md §2.15).
 
 The key value exists only in the return value of ``create_key`` and ``roll_key``; the database
 keeps its SHA-256 digest and a mask.

@@ -1,4 +1,4 @@
-"""Email verification codes and email change (SPEC §2.10-§2.12).
+"""Email verification codes and email change (docs/api.md §2.10-§2.12).
 
 One outstanding code per user (``EmailVerificationCode``), bound to the address it was sent to:
 ``pending_email`` while an email change is staged, else the account email. The attempt counter

@@ -1,4 +1,4 @@
-"""Password login (SPEC §2.14): check the pair and audit the outcome.
+"""Password login (docs/api.md §2.14): check the pair and audit the outcome.
 
 Session handling stays in ``accounts.login_flow`` (it needs the request); this module only
 decides and records.

@@ -1,4 +1,4 @@
-"""Login sessions (SPEC §2.17): open one at sign-in, record activity, end, prune.
+"""Login sessions (docs/api.md §2.17): open one at sign-in, record activity, end, prune.
 
 The HTTP session itself is handled by ``accounts.login_flow``; these functions take its key.
 """

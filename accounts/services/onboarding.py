@@ -1,4 +1,4 @@
-"""Leaving onboarding by skipping it (SPEC §2.1). Delegating the setup is an invite, so it is
+"""Leaving onboarding by skipping it (docs/api.md §2.1). Delegating the setup is an invite, so it is
 ``organizations.services.delegate_setup``.
 
 Locks the user row before touching an invite, the order every invite use case follows, so

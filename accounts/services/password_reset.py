@@ -1,4 +1,4 @@
-"""Password reset by email (SPEC §2.16): request a link, check its token, set a new password.
+"""Password reset by email (docs/api.md §2.16): request a link, check its token, set a new password.
 
 The request answers the same, after the same work, whether or not the address belongs to an
 account: it only queues ``send_reset_link``, and the lookup happens in the background task. The

@@ -1,4 +1,4 @@
-"""Profile use cases of the user resource (SPEC §2.13): edit, change password, delete.
+"""Profile use cases of the user resource (docs/api.md §2.13): edit, change password, delete.
 
 Input arrives validated by ``accounts.serializers.profile``; the rules that need the database or
 cross models live here.
@@ -122,7 +122,7 @@ def _after_password_change(*, user: User, meta: RequestMeta, keep_session_key: s
 def _after_passkeys_turned_on(
     *, user: User, meta: RequestMeta, keep_session_key: str | None
 ) -> None:
-    """A new second factor: like enabling TOTP, every other session ends (SPEC §2.18)."""
+    """A new second factor: like enabling TOTP, every other session ends (docs/api.md §2.18)."""
     sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
     security_events.record(type=SecurityEvent.Type.PASSKEYS_ENABLED_FOR_2FA, user=user, meta=meta)
     emails.queue(

@@ -1,4 +1,4 @@
-"""Scene personalisation: which dashboard a user sees for a product scene (SPEC §2.4)."""
+"""Scene personalisation: which dashboard a user sees for a product scene (docs/api.md §2.4)."""
 
 from accounts.models import User, UserScenePersonalisation
 from organizations.models import Dashboard

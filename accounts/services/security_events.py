@@ -1,4 +1,4 @@
-"""Record security events (SPEC §3). Context is small JSON and never holds a secret."""
+"""Record security events (docs/api.md §3). Context is small JSON and never holds a secret."""
 
 import ipaddress
 from dataclasses import dataclass

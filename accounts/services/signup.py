@@ -14,7 +14,7 @@ EMAIL_TAKEN = "An account with this email already exists."
 
 
 class EmailTaken(exceptions.ValidationError):
-    """The address already belongs to an account (SPEC §2.14: 400 attr=email code=unique)."""
+    """The address already belongs to an account (docs/api.md §2.14: 400 attr=email code=unique)."""
 
     def __init__(self) -> None:
         super().__init__({"email": [ErrorDetail(EMAIL_TAKEN, code="unique")]})

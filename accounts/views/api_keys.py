@@ -1,4 +1,4 @@
-"""Personal API keys (SPEC §2.15): managed with a session; a key may only look at itself."""
+"""Personal API keys (docs/api.md §2.15): managed with a session; a key may only look at itself."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -25,7 +25,7 @@ from users_api.permissions import (
     api_key_of,
 )
 
-# Minting a credential or widening what it may do needs a recent password proof (SPEC §1.6);
+# Minting a credential or widening what it may do needs a recent password proof (docs/api.md §1.6);
 # revoking does not, so a leaked key can always be killed at once.
 _FRESH_ACTIONS = {"create", "partial_update", "roll"}
 

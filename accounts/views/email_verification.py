@@ -1,4 +1,4 @@
-"""Email verification and email-change cancellation (SPEC §2.10-§2.12)."""
+"""Email verification and email-change cancellation (docs/api.md §2.10-§2.12)."""
 
 import hashlib
 import uuid as uuid_lib

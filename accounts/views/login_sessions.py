@@ -1,4 +1,6 @@
-"""``/api/users/@me/login_sessions/``: where the caller is signed in, and ending it (SPEC §2.17)."""
+"""``/api/users/@me/login_sessions/``: where the caller is signed in, and ending it (docs/api.md
+§2.17).
+"""
 
 from django.contrib.auth import logout, update_session_auth_hash
 from django.db.models import Case, IntegerField, Value, When

@@ -1,4 +1,4 @@
-"""Onboarding skip and scene personalisation (SPEC §2.1, §2.4): session only."""
+"""Onboarding skip and scene personalisation (docs/api.md §2.1, §2.4): session only."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -25,7 +25,7 @@ class OnboardingSkipThrottle(UserRateThrottle):
 
 class OnboardingSkipView(APIView):
     required_scopes: list[str] = []  # no scope: API keys are refused
-    # Not a sensitive write (SPEC §1.6): any session, also one opened by verify_email.
+    # Not a sensitive write (docs/api.md §1.6): any session, also one opened by verify_email.
     permission_classes = [IsAuthenticated, APIScopePermission]
     throttle_classes = [OnboardingSkipThrottle]
 

@@ -1,4 +1,4 @@
-"""Password reset (SPEC §2.16): anonymous, never logs in, never skips the second factor."""
+"""Password reset (docs/api.md §2.16): anonymous, never logs in, never skips the second factor."""
 
 import hashlib
 from collections.abc import Mapping

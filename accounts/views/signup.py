@@ -1,4 +1,4 @@
-"""``POST /api/signup/`` (SPEC §2.14)."""
+"""``POST /api/signup/`` (docs/api.md §2.14)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status

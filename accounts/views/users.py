@@ -1,4 +1,4 @@
-"""The user resource (SPEC §2.13): list, retrieve, edit, delete, hedgehog configuration."""
+"""The user resource (docs/api.md §2.13): list, retrieve, edit, delete, hedgehog configuration."""
 
 from collections.abc import Mapping
 from typing import Any

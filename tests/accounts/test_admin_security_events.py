@@ -1,4 +1,4 @@
-"""Staff browse security events in the admin, read-only (SPEC §3)."""
+"""Staff browse security events in the admin, read-only (docs/api.md §3)."""
 
 import pytest
 from django.test import Client

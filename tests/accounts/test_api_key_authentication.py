@@ -1,4 +1,6 @@
-"""Using a personal API key: the Bearer header only, ``@current``, ``last_used_at`` (SPEC §1.3)."""
+"""Using a personal API key: the Bearer header only, ``@current``, ``last_used_at`` (docs/api.md
+§1.3).
+"""
 
 from datetime import timedelta
 

@@ -1,4 +1,6 @@
-"""Personal API key management (SPEC §2.15): session only, value shown once, digest at rest."""
+"""Personal API key management (docs/api.md §2.15): session only, value shown once, digest
+at rest.
+"""
 
 import re
 import threading

@@ -1,4 +1,4 @@
-"""Session writes need the CSRF token; session-creating responses hand it out (SPEC §1.3)."""
+"""Session writes need the CSRF token; session-creating responses hand it out (docs/api.md §1.3)."""
 
 import pytest
 from rest_framework.test import APIClient

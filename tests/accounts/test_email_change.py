@@ -1,4 +1,5 @@
-"""Email change: staged by the service, confirmed and cancelled over HTTP (SPEC §2.10, §2.12).
+"""Email change: staged by the service, confirmed and cancelled over HTTP (docs/api.md §2.10,
+§2.12).
 
 ``PATCH /api/users/@me/ {"email": ...}`` calls ``request_email_change``; the HTTP path through it
 is tested with the user resource.

@@ -1,4 +1,4 @@
-"""Asking for a new email address with PATCH /api/users/@me/ (SPEC §2.13, §1.6)."""
+"""Asking for a new email address with PATCH /api/users/@me/ (docs/api.md §2.13, §1.6)."""
 
 from datetime import timedelta
 

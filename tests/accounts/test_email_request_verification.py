@@ -1,4 +1,4 @@
-"""POST /api/users/request_email_verification/ (SPEC §2.11)."""
+"""POST /api/users/request_email_verification/ (docs/api.md §2.11)."""
 
 import uuid
 

@@ -1,4 +1,6 @@
-"""EMAIL_URL, EMAIL_TIMEOUT and CELERY_BROKER_URL as read by the settings module (SPEC §5)."""
+"""EMAIL_URL, EMAIL_TIMEOUT and CELERY_BROKER_URL as read by the settings module
+(docs/api.md §5).
+"""
 
 import runpy
 from pathlib import Path

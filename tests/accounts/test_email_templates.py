@@ -1,4 +1,4 @@
-"""Every email of SPEC §3 renders a one-line subject, a plain-text and an HTML body."""
+"""Every email of docs/api.md §3 renders a one-line subject, a plain-text and an HTML body."""
 
 import pytest
 

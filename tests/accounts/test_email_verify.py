@@ -1,4 +1,4 @@
-"""POST /api/users/verify_email/ (SPEC §2.12): codes, attempts, login."""
+"""POST /api/users/verify_email/ (docs/api.md §2.12): codes, attempts, login."""
 
 import threading
 import uuid

@@ -1,4 +1,5 @@
-"""Recent authentication (SPEC §1.6) on this branch's sensitive writes: minting and changing keys.
+"""Recent authentication (docs/api.md §1.6) on this branch's sensitive writes: minting and
+changing keys.
 
 Creating, rolling and re-scoping a key mint or widen a long-lived credential, so a session must
 have proved its password within ``SENSITIVE_ACTION_MAX_AGE``. Revoking stays allowed.

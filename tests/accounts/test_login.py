@@ -1,4 +1,4 @@
-"""POST /api/login/ and POST /api/logout/ (SPEC §2.14)."""
+"""POST /api/login/ and POST /api/logout/ (docs/api.md §2.14)."""
 
 import time
 

@@ -1,4 +1,6 @@
-"""Login sessions (SPEC §2.17): list, end one, end the others; kept in step with the session."""
+"""Login sessions (docs/api.md §2.17): list, end one, end the others; kept in step with the
+session.
+"""
 
 import time
 from datetime import timedelta

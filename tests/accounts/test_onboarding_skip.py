@@ -1,4 +1,4 @@
-"""POST /api/users/{uuid}/onboarding/skip/ (SPEC §2.1)."""
+"""POST /api/users/{uuid}/onboarding/skip/ (docs/api.md §2.1)."""
 
 import threading
 import time

@@ -1,4 +1,4 @@
-"""Changing the password with PATCH /api/users/@me/ (SPEC §2.13)."""
+"""Changing the password with PATCH /api/users/@me/ (docs/api.md §2.13)."""
 
 import pytest
 from rest_framework.test import APIClient

@@ -1,4 +1,4 @@
-"""Password reset (SPEC §2.16): request a link, check it, set a new password."""
+"""Password reset (docs/api.md §2.16): request a link, check it, set a new password."""
 
 import logging
 import re

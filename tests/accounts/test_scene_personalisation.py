@@ -1,4 +1,4 @@
-"""POST /api/users/{uuid}/scene_personalisation/ (SPEC §2.4)."""
+"""POST /api/users/{uuid}/scene_personalisation/ (docs/api.md §2.4)."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""POST /api/signup/ (SPEC §2.14)."""
+"""POST /api/signup/ (docs/api.md §2.14)."""
 
 import threading
 

@@ -1,4 +1,6 @@
-"""Who may write the user resource: session freshness (SPEC §1.6) and API-key limits (§1.4)."""
+"""Who may write the user resource: session freshness (docs/api.md §1.6) and API-key limits
+(§1.4).
+"""
 
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ from rest_framework.test import APIClient
 
 ME = "/api/users/@me/"
 
-# Fields any session may change, also one that never proved the password (SPEC §1.6).
+# Fields any session may change, also one that never proved the password (docs/api.md §1.6).
 ANY_SESSION = {
     "first_name": "Grace",
     "last_name": "Hopper",

@@ -1,4 +1,4 @@
-"""Setup delegation: delegate, accept and revoke an invite (SPEC §2.1)."""
+"""Setup delegation: delegate, accept and revoke an invite (docs/api.md §2.1)."""
 
 import functools
 import threading

@@ -1,4 +1,4 @@
-"""Backup codes (SPEC §2.8): shown once, stored hashed, each works once."""
+"""Backup codes (docs/api.md §2.8): shown once, stored hashed, each works once."""
 
 import re
 

@@ -1,4 +1,6 @@
-"""TOTP seeds are encrypted at rest, and the keys rotate (SPEC §2.6, §5 FIELD_ENCRYPTION_KEYS)."""
+"""TOTP seeds are encrypted at rest, and the keys rotate (docs/api.md §2.6, §5
+FIELD_ENCRYPTION_KEYS).
+"""
 
 import io
 

@@ -1,4 +1,4 @@
-"""The login second step, ``POST /api/login/token/`` (SPEC §2.14)."""
+"""The login second step, ``POST /api/login/token/`` (docs/api.md §2.14)."""
 
 import time
 from unittest import mock

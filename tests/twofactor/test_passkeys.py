@@ -1,5 +1,5 @@
-"""Passkeys as a second factor (SPEC §2.18): the WebAuthn ceremonies through the HTTP API, with a
-software authenticator signing real authenticator data and client data."""
+"""Passkeys as a second factor (docs/api.md §2.18): the WebAuthn ceremonies through the HTTP API,
+with a software authenticator signing real authenticator data and client data."""
 
 import time
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Re-authentication, ``POST /api/reauthenticate/`` (SPEC §1.6, §2.14)."""
+"""Re-authentication, ``POST /api/reauthenticate/`` (docs/api.md §1.6, §2.14)."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""TOTP setup and validation (SPEC §2.5, §2.6) through the HTTP API."""
+"""TOTP setup and validation (docs/api.md §2.5, §2.6) through the HTTP API."""
 
 import base64
 import re

@@ -1,4 +1,4 @@
-"""Two-factor status (SPEC §2.7) and disabling it (SPEC §2.9)."""
+"""Two-factor status (docs/api.md §2.7) and disabling it (docs/api.md §2.9)."""
 
 import pytest
 from django_otp import user_has_device

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse
 
 
 def error_response(description: str) -> OpenApiResponse:
-    """An error response for the schema; every error has the body of SPEC §1.2."""
+    """An error response for the schema; every error has the body of docs/api.md §1.2."""
     return OpenApiResponse(description=f"Error body `{{type, code, detail, attr}}`: {description}")
 
 

@@ -1,4 +1,6 @@
-"""The login second step and re-authentication (SPEC §2.14): where accounts meets twofactor."""
+"""The login second step and re-authentication (docs/api.md §2.14): where accounts meets
+twofactor.
+"""
 
 import django_otp
 from django.contrib.auth import update_session_auth_hash

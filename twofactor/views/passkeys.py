@@ -1,4 +1,7 @@
-"""Passkeys: registration, list, rename, delete under ``/api/users/@me/passkeys/`` (SPEC §2.18)."""
+"""Passkeys: registration, list, rename, delete under ``/api/users/@me/passkeys/``.
+
+The contract is docs/api.md §2.18.
+"""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes

@@ -1,4 +1,4 @@
-"""Two-factor setup, validation, status, backup codes and disable (SPEC §2.5-§2.9)."""
+"""Two-factor setup, validation, status, backup codes and disable (docs/api.md §2.5-§2.9)."""
 
 import django_otp
 from django.conf import settings
