@@ -1,125 +1,57 @@
-"""Background email delivery: retried with exponential backoff, sent at most once per message id.
+"""Background email delivery from the outbox (see ``accounts.emails``).
 
-On a worker, an SMTP failure (refused connection, timeout, any ``SMTPException``) is retried
-``EMAIL_MAX_RETRIES`` times, waiting ``EMAIL_RETRY_BASE_DELAY * 2**n`` seconds (capped at
-``EMAIL_RETRY_MAX_DELAY``, with jitter so a recovered server is not hit by every email at once).
-
-Inline (no broker configured, or the broker is down) a task makes one attempt and gives up with a
-warning: Celery would run the retries at once, back to back in the request, ignoring the
-countdown, so they would only hold the response for ``EMAIL_TIMEOUT`` seconds each without any
-chance of the server recovering meanwhile. Retries need a broker and a worker.
+``send_templated_email`` is queued after commit with the row's id and makes one attempt; while
+the SMTP server fails it retries itself at the row's ``next_attempt_at`` (at most
+``EMAIL_MAX_RETRIES`` times). ``send_pending_emails`` (beat, every
+``EMAIL_OUTBOX_SWEEP_SECONDS``) sends whatever else is due: emails whose task was lost, that ran
+out of retries, or that the web process could not send without a broker. A row is sent once
+whatever runs it: ``deliver`` locks it and marks it sent in one transaction.
 """
 
 import logging
-import random
-import smtplib
 from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
+from django.utils import timezone
 
 from accounts import emails
 from accounts.services.security_events import RequestMeta
-from users_api import metrics
+from outbox.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 
-SENT_TTL = timedelta(days=7)  # longer than the whole retry schedule
-
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
-def send_templated_email(
-    self: Any, *, template: str, to: str, sealed_context: str, message_id: str
-) -> None:
-    if _was_sent(message_id):
-        logger.info("email %s (%s): already sent, skipping duplicate", message_id, template)
-        return
-    if not _claim(message_id):
-        # Another run of this same email is sending right now; if it fails it releases the
-        # claim and this run's retry delivers.
-        if not self.request.is_eager:
-            raise self.retry(countdown=_backoff(self.request.retries), max_retries=_max_retries())
-        return
-    message = emails.build_message(
-        template=template, to=to, context=emails.unseal(sealed_context), message_id=message_id
-    )
-    try:
-        message.send()
-    except OSError as exc:  # smtplib.SMTPException, refused connections and timeouts
-        _release(message_id)
-        reason = type(exc).__name__
-        metrics.count_email_failure(template=template, reason=reason)
-        if _is_permanent(exc):
-            logger.error("email %s (%s): refused by the server (%s)", message_id, template, reason)
-            return
-        if self.request.is_eager:
-            logger.warning("email %s (%s): not sent inline (%s)", message_id, template, reason)
-            return
-        logger.warning(
-            "email %s (%s): attempt %d failed (%s), will retry",
-            message_id,
-            template,
-            self.request.retries + 1,
-            reason,
+def send_templated_email(self: Any, *, message_id: str, **legacy: Any) -> None:
+    if legacy and not OutboxEmail.objects.filter(pk=message_id).exists():
+        # A task queued by the version before the outbox (template, to, sealed_context): keep
+        # it in the outbox like any other email.
+        OutboxEmail.objects.get_or_create(
+            pk=message_id,
+            defaults={
+                "template": legacy["template"],
+                "to": legacy["to"],
+                "sealed_context": legacy["sealed_context"],
+            },
         )
-        raise self.retry(
-            exc=exc, countdown=_backoff(self.request.retries), max_retries=_max_retries()
-        ) from exc
-    _mark_sent(message_id)
-    logger.info("email %s (%s): sent", message_id, template)
+    outcome = emails.deliver(message_id)
+    if outcome is emails.Outcome.RETRY and not self.request.is_eager:
+        row = OutboxEmail.objects.filter(pk=message_id).only("next_attempt_at").first()
+        if row is not None and self.request.retries < settings.EMAIL_MAX_RETRIES:
+            countdown = max(0.0, (row.next_attempt_at - timezone.now()).total_seconds())
+            raise self.retry(countdown=countdown, max_retries=settings.EMAIL_MAX_RETRIES)
+        # Out of retries: the row stays pending for send_pending_emails.
 
 
-def _max_retries() -> int:
-    return settings.EMAIL_MAX_RETRIES
-
-
-def _backoff(retries: int) -> float:
-    delay = min(settings.EMAIL_RETRY_BASE_DELAY * 2**retries, settings.EMAIL_RETRY_MAX_DELAY)
-    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
-
-
-def _is_permanent(exc: OSError) -> bool:
-    """Every recipient refused with a 5xx code: retrying cannot help."""
-    return isinstance(exc, smtplib.SMTPRecipientsRefused) and all(
-        500 <= code < 600 for code, _ in exc.recipients.values()
-    )
-
-
-# Delivery markers live in the cache. If the cache is down, deliver anyway: a rare duplicate
-# is better than a lost security notice.
-
-
-def _was_sent(message_id: str) -> bool:
-    try:
-        return cache.get(f"emails:sent:{message_id}") is not None
-    except Exception:
-        logger.warning("email %s: cache unavailable, cannot check for a duplicate", message_id)
-        return False
-
-
-def _claim(message_id: str) -> bool:
-    # Long enough for one delivery attempt: connect, EHLO, DATA, each bounded by EMAIL_TIMEOUT.
-    timeout = 4 * (settings.EMAIL_TIMEOUT or 10) + 30
-    try:
-        return bool(cache.add(f"emails:sending:{message_id}", 1, timeout=timeout))
-    except Exception:
-        return True
-
-
-def _release(message_id: str) -> None:
-    try:
-        cache.delete(f"emails:sending:{message_id}")
-    except Exception:
-        logger.warning("email %s: cache unavailable, claim not released", message_id)
-
-
-def _mark_sent(message_id: str) -> None:
-    try:
-        cache.set(f"emails:sent:{message_id}", 1, timeout=int(SENT_TTL.total_seconds()))
-    except Exception:
-        logger.warning("email %s: cache unavailable, sent marker not stored", message_id)
+@shared_task(acks_late=True, ignore_result=True)
+def send_pending_emails() -> None:
+    """Beat: deliver the outbox rows that are due, then prune old delivered ones."""
+    counts = emails.deliver_due()
+    emails.prune(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
+    if any(counts.values()):
+        logger.info("outbox: %s", {o.value: n for o, n in counts.items() if n})
 
 
 @shared_task(acks_late=True, ignore_result=True)

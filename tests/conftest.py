@@ -173,19 +173,23 @@ def api_key_client(
 def queued_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Emails handed to the task queue after commit: ``{template, to, context, message_id}``.
 
+    Read back from the outbox row the task is given.
+
     Delivery itself is covered by the email tests (real SMTP, real worker); here we only see
     what would cross the broker, unsealed.
     """
     from accounts import emails, tasks
+    from outbox.models import OutboxEmail
 
     sent: list[dict[str, Any]] = []
 
     def record(*, kwargs: dict[str, Any], **_: Any) -> None:
+        row = OutboxEmail.objects.get(pk=kwargs["message_id"])
         sent.append(
             {
-                "template": kwargs["template"],
-                "to": kwargs["to"],
-                "context": emails.unseal(kwargs["sealed_context"]),
+                "template": row.template,
+                "to": row.to,
+                "context": emails.unseal(row.sealed_context),
                 "message_id": kwargs["message_id"],
             }
         )

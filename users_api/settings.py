@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "twofactor",
     "pushtokens",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -144,12 +145,18 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Cache and sessions ---------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's Redis cache behind a per-process circuit breaker (users_api/cache.py): after one
+    # timeout or refused connection, cache calls fail at once for CACHE_BREAKER_SECONDS, so a
+    # frozen Redis costs a request at most one socket timeout.
+    CACHES["default"]["BACKEND"] = "users_api.cache.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
-    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
-    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
+CACHE_BREAKER_SECONDS = env.float("CACHE_BREAKER_SECONDS", default=5.0)
 
-# Sessions live in the database (durable, revocable) with the cache in front.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database (durable, revocable) with the cache in front; a cache outage
+# only loses the cache (users_api/sessions.py).
+SESSION_ENGINE = "users_api.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -228,11 +235,17 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Users API <no-reply@example.com>")
-# A failed delivery is retried by the worker after BASE * 2**n seconds (with jitter), capped
-# below Redis' default visibility timeout (1 h) so a waiting retry is not delivered twice.
+# Emails go through the outbox (outbox/models.py). A failed delivery is tried again after
+# BASE * 2**n seconds (with jitter), at most MAX; an email whose code or link is still valid waits
+# at most CODE_MAX, so it arrives soon after the mail server is back. The worker retries a
+# message EMAIL_MAX_RETRIES times itself (kept below Redis' 1 h visibility timeout); after that,
+# and without a broker, `manage.py send_pending_emails` (beat, cron) sends what is due.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=10)
 EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=15.0)
 EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=1800.0)
+EMAIL_CODE_RETRY_MAX_DELAY = env.float("EMAIL_CODE_RETRY_MAX_DELAY", default=20.0)
+EMAIL_OUTBOX_SWEEP_SECONDS = env.float("EMAIL_OUTBOX_SWEEP_SECONDS", default=15.0)
+EMAIL_OUTBOX_KEEP_DAYS = env.int("EMAIL_OUTBOX_KEEP_DAYS", default=30)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run inline in the request's process (after commit).
@@ -250,6 +263,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
     "socket_connect_timeout": 2,
 }
+# Lets several deployments (or test runs) share one broker.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -259,6 +274,10 @@ CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks are fire-and-forget
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # For deployments that run `celery -A users_api beat` next to the worker.
 CELERY_BEAT_SCHEDULE = {
+    "send-pending-emails": {
+        "task": "accounts.tasks.send_pending_emails",
+        "schedule": timedelta(seconds=EMAIL_OUTBOX_SWEEP_SECONDS),
+    },
     "prune-stale-push-tokens": {
         "task": "pushtokens.tasks.prune_stale_push_tokens",
         "schedule": timedelta(days=1),

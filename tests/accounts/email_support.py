@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
@@ -127,3 +127,93 @@ def celery_app(broker_url: str, queue: str | None = None, **conf: Any) -> Iterat
         users_api.celery.app.set_current()
         users_api.celery.app.set_default()
         app.close()
+
+
+def broker_reachable(url: str) -> bool:
+    """A Redis or AMQP broker at ``url`` accepts a connection (within about a second)."""
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=1) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        return True
+    except Exception:  # kombu, redis and amqp errors differ
+        return False
+
+
+def purge_queue(url: str, queue: str) -> None:
+    """Delete a test's own queue from the broker (Redis keys or an AMQP queue)."""
+    from kombu import Connection
+
+    with Connection(url, connect_timeout=2) as connection:
+        channel = connection.default_channel
+        with suppress(Exception):  # already gone
+            channel.queue_delete(queue)
+        if url.startswith("redis"):
+            client = channel.client
+            for key in client.scan_iter(f"*{queue}*"):
+                client.delete(key)
+
+
+def database_url() -> str:
+    """The suite's test database as a URL, for server and worker processes started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
+@contextmanager
+def running_worker(env: dict[str, str], queue: str, *extra: str) -> Iterator[Callable[[], str]]:
+    """``celery -A users_api worker`` in a subprocess on ``queue``; yields a reader of its log.
+
+    Configured only by ``env``, like in production. Stopped by its PID (warm shutdown) at the end.
+    """
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+    from signal import SIGTERM
+
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "users_api",
+        "worker",
+        "--queues",
+        queue,
+        "--hostname",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel",
+        "INFO",
+        *extra,
+    ]
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "worker.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                command, cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT
+            )
+
+        def output() -> str:
+            return log.read_text(errors="replace")
+
+        try:
+            assert wait_for(lambda: "ready." in output(), timeout=30), output()
+            yield output
+        finally:
+            process.send_signal(SIGTERM)  # warm shutdown
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,4 +1,4 @@
-"""Emails are background tasks: retried on SMTP failure, idempotent, never failing the request."""
+"""Emails go through the outbox: retried on SMTP failure, sent once, never failing the request."""
 
 import itertools
 import logging
@@ -15,10 +15,12 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import emails, tasks
 from accounts.services import email_verification
+from outbox.models import OutboxEmail
 from tests.accounts.email_support import (
     REQUEST_URL,
     VERIFY_URL,
@@ -84,13 +86,13 @@ def failing_backend(settings):
     return FailingBackend
 
 
-def task_kwargs(message_id="m-1", template="password_changed"):
-    return {
-        "template": template,
-        "to": "ada@example.com",
-        "sealed_context": emails.seal({"first_name": "Ada", "email": "ada@example.com"}),
-        "message_id": message_id,
-    }
+def outbox_row(template="password_changed", **fields):
+    return OutboxEmail.objects.create(
+        template=template,
+        to="ada@example.com",
+        sealed_context=emails.seal({"first_name": "Ada", "email": "ada@example.com"}),
+        **fields,
+    )
 
 
 class TestInline:
@@ -117,7 +119,7 @@ class TestInline:
 
         assert mailoutbox == []
 
-    def test_smtp_down_never_fails_the_request_and_is_not_retried_inline(
+    def test_smtp_down_never_fails_the_request_and_the_email_waits_in_the_outbox(
         self, user, request_code, failing_backend, caplog
     ):
         caplog.set_level(logging.WARNING, logger="accounts")
@@ -128,9 +130,13 @@ class TestInline:
         assert response.status_code == 200
         assert response.json() == {"success": True}
         assert time.monotonic() - started < 2
-        # One attempt: Celery would run retries back to back, ignoring the countdown.
+        # One attempt here; the row stays pending for send_pending_emails.
         assert failing_backend.calls == 1
-        assert "not sent inline (ConnectionRefusedError)" in caplog.text
+        assert "attempt 1 failed (ConnectionRefusedError), will retry" in caplog.text
+        [row] = OutboxEmail.objects.all()
+        assert row.status == "pending"
+        assert row.attempts == 1
+        assert row.next_attempt_at > row.created_at
 
     def test_a_smtp_server_that_never_answers_is_cut_off_by_email_timeout(
         self, user, request_code, settings
@@ -147,34 +153,38 @@ class TestInline:
         assert response.status_code == 200
         assert 0.9 < elapsed < 3
 
-    def test_running_the_same_email_twice_sends_it_once(self, mailoutbox):
-        tasks.send_templated_email.apply(kwargs=task_kwargs())
-        tasks.send_templated_email.apply(kwargs=task_kwargs())
+    def test_delivering_the_same_email_twice_sends_it_once(self, mailoutbox):
+        row = outbox_row()
+        assert emails.deliver(str(row.pk)) is emails.Outcome.SENT
+        assert emails.deliver(str(row.pk)) is emails.Outcome.SKIPPED
+        assert emails.deliver_due()[emails.Outcome.SENT] == 0
 
         assert len(mailoutbox) == 1
-        assert mailoutbox[0].extra_headers["Message-ID"] == "<m-1@example.com>"
-        tasks.send_templated_email.apply(kwargs=task_kwargs(message_id="m-2"))
-        assert len(mailoutbox) == 2
+        assert mailoutbox[0].extra_headers["Message-ID"] == f"<{row.pk}@example.com>"
+        row.refresh_from_db()
+        assert row.status == "sent"
+        assert row.sent_at is not None
 
     def test_a_failed_attempt_does_not_count_as_sent(self, failing_backend, settings, mailoutbox):
-        tasks.send_templated_email.apply(kwargs=task_kwargs())
+        row = outbox_row()
+        assert emails.deliver(str(row.pk)) is emails.Outcome.RETRY
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-        tasks.send_templated_email.apply(kwargs=task_kwargs())
+        assert emails.deliver_due()[emails.Outcome.SENT] == 0  # not due yet
+        OutboxEmail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+        assert emails.deliver_due()[emails.Outcome.SENT] == 1
 
         assert len(mailoutbox) == 1
 
-    def test_an_unreachable_cache_does_not_stop_delivery(self, mailoutbox, monkeypatch):
-        class DownCache:
-            def __getattr__(self, name):
-                def fail(*args, **kwargs):
-                    raise ConnectionError("cache down")
-
-                return fail
-
-        monkeypatch.setattr("accounts.tasks.cache", DownCache())
-
-        tasks.send_templated_email.apply(kwargs=task_kwargs())
+    def test_a_task_queued_before_the_outbox_is_still_delivered_once(self, mailoutbox):
+        legacy = {
+            "template": "password_changed",
+            "to": "ada@example.com",
+            "sealed_context": emails.seal({"first_name": "Ada", "email": "ada@example.com"}),
+            "message_id": "4b0c1f6e-2a41-4b8e-9a55-0d3c1f6a7e01",
+        }
+        tasks.send_templated_email.apply(kwargs=legacy)
+        tasks.send_templated_email.apply(kwargs=legacy)
 
         assert len(mailoutbox) == 1
 
@@ -191,7 +201,7 @@ class TestInline:
 
 
 class TestBroker:
-    def test_the_broker_carries_the_context_sealed(self, user, request_code, known_code):
+    def test_the_broker_carries_only_the_message_id(self, user, request_code, known_code):
         with celery_app("memory://") as app:
             assert request_code(user).status_code == 200
             with app.connection_for_write() as connection:
@@ -203,8 +213,11 @@ class TestBroker:
         assert known_code not in raw
         assert known_code not in str(message.headers)
         _, kwargs, _ = message.decode()
-        assert emails.unseal(kwargs["sealed_context"])["code"] == known_code
-        assert kwargs["to"] == "ada@example.com"
+        # Only the outbox row's id crosses the broker; the sealed context stays in the database.
+        assert set(kwargs) == {"message_id"}
+        row = OutboxEmail.objects.get(pk=kwargs["message_id"])
+        assert emails.unseal(row.sealed_context)["code"] == known_code
+        assert row.to == "ada@example.com"
 
     def test_a_broker_that_is_down_does_not_fail_the_request_the_email_goes_inline(
         self, user, request_code, mailoutbox, caplog
@@ -247,8 +260,11 @@ class TestBroker:
         assert failing_backend.calls == 1
 
 
+@pytest.mark.django_db(transaction=True)
 class TestWorker:
     """A Celery worker in a thread, on Celery's in-memory broker (no service needed).
+
+    Its thread reads the outbox with its own database connection: the rows must be committed.
 
     One worker serves the whole class: stopping it takes seconds (its loop polls every 2 s).
     It reads Django's settings at each send, so each test points it where it needs.
@@ -353,7 +369,6 @@ def test_no_code_in_plaintext_in_the_database_or_the_cache(
     database = _database_contents()
     cache = _cache_contents()
 
-    assert any("emails:sent:" in entry.decode(errors="replace") for entry in cache)
     assert any(str(user.uuid) in entry.decode(errors="replace") for entry in cache)
     assert not [row for row in database if known_code in row]
     assert not [entry for entry in cache if known_code.encode() in entry]

@@ -1,111 +1,71 @@
-"""A real worker (``celery -A users_api worker`` in a subprocess) on the local Redis broker.
+"""A real worker (``celery -A users_api worker`` in a subprocess) on a real broker.
 
-The worker is configured only by the environment, like in production: ``CELERY_BROKER_URL`` and
-``EMAIL_URL=smtp://127.0.0.1:<port>`` pointing at an aiosmtpd server started here. Skipped only
-when Redis is unreachable.
+The worker is configured only by the environment, like in production: ``CELERY_BROKER_URL``
+(``TEST_CELERY_BROKER_URL``: Redis or AMQP), the suite's test database, and
+``EMAIL_URL=smtp://127.0.0.1:<port>`` pointing at an aiosmtpd server started here. The web side
+commits the outbox rows (``transaction=True``) so the worker sees them. Skipped only when the
+broker is unreachable.
 """
 
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import redis
+from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.accounts.email_support import (
     REQUEST_URL,
     VERIFY_URL,
+    broker_reachable,
     celery_app,
     code_in,
+    database_url,
     free_port,
+    purge_queue,
+    running_worker,
     smtp_server,
     wait_for,
 )
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _redis_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(BROKER_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
 
 pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not _redis_reachable(), reason=f"Redis broker {BROKER_URL} unreachable"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not broker_reachable(BROKER_URL), reason=f"broker {BROKER_URL} unreachable"),
 ]
 
 
 class Worker:
-    def __init__(self, process: subprocess.Popen, log: Path, smtp_port: int) -> None:
-        self.process = process
-        self.log = log
+    def __init__(self, output, smtp_port: int) -> None:
+        self.output = output
         self.smtp_port = smtp_port
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
-def worker() -> Iterator[Worker]:
+def worker(django_db_setup: None) -> Iterator[Worker]:
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process needs the suite's database: set DATABASE_URL")
     queue = f"test-emails-{uuid.uuid4().hex[:12]}"
     smtp_port = free_port()
     env = {
         **os.environ,
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "EMAIL_TIMEOUT": "3",
         "EMAIL_RETRY_BASE_DELAY": "0.3",
         "EMAIL_RETRY_MAX_DELAY": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "users_api",
-        "worker",
-        "--queues",
-        queue,
-        "--pool",
-        "solo",
-        "--hostname",
-        f"{queue}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel",
-        "INFO",
-    ]
-    with tempfile.TemporaryDirectory() as tmp, celery_app(BROKER_URL, queue=queue):
-        log = Path(tmp) / "worker.log"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                command, cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
-            )
-        worker = Worker(process, log, smtp_port)
+    with (
+        celery_app(BROKER_URL, queue=queue),
+        running_worker(env, queue, "--pool", "solo") as output,
+    ):
         try:
-            assert wait_for(lambda: "ready." in worker.output(), timeout=30), worker.output()
-            yield worker
+            yield Worker(output, smtp_port)
         finally:
-            process.send_signal(signal.SIGTERM)  # warm shutdown
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            client = redis.Redis.from_url(BROKER_URL)
-            for key in client.scan_iter(f"*{queue}*"):
-                client.delete(key)
+            purge_queue(BROKER_URL, queue)
 
 
 @pytest.fixture
