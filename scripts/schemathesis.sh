@@ -40,6 +40,8 @@ run() {
   "$ST_VENV/bin/st" run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
     --max-examples 200 --workers 2 --report-dir "$workdir/report" "$@"
 }
-echo "== with an API key"; run -H "Authorization: Bearer $key"
+status=0
+echo "== with an API key"; run -H "Authorization: Bearer $key" || status=1
 echo "== with a session"; run -H "Cookie: sessionid=$sid; csrftoken=$csrf" -H "X-CSRFToken: $csrf" \
-  --exclude-path /api/logout/ --exclude-path-regex '/(login_sessions|two_factor_disable)'
+  --exclude-path /api/logout/ --exclude-path-regex '/(login_sessions|two_factor_disable)' || status=1
+exit $status

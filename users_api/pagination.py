@@ -19,7 +19,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         for name in (self.limit_query_param, self.offset_query_param):
-            value = request.query_params.get(name)
-            if value is not None and not _INTEGER.match(value):
+            values = request.query_params.getlist(name)
+            if len(values) > 1 or (values and not _INTEGER.match(values[0])):
                 raise ValidationError({name: ["A valid integer is required."]}, code="invalid")
         return super().paginate_queryset(queryset, request, view)
