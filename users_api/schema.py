@@ -32,7 +32,7 @@ class AutoSchema(openapi.AutoSchema):
             statuses |= {401, 403}
         if self.method in _BODY_METHODS:
             statuses |= {400, 413, 415}
-        if self._get_pagination_parameters() or self._get_filter_parameters():
+        if self._get_filter_parameters():
             statuses.add(400)
         if uritemplate.variables(self.path):
             statuses.add(404)
