@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check-schema schema static clean bench bench-smoke
+.PHONY: install run test lint format check-schema schema schemathesis static clean bench bench-smoke
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ check-schema: install
 	DEBUG=true $(PY) manage.py spectacular --validate --fail-on-warn --file $$tmp && \
 	diff -u openapi.yaml $$tmp || \
 	{ echo "openapi.yaml is out of date or invalid: run 'make schema' and commit it."; exit 1; }
+
+## schemathesis: fuzz the schema against gunicorn on PostgreSQL (DATABASE_URL), key and session.
+schemathesis: install
+	scripts/schemathesis.sh
 
 ## static: collect static files for production (run with the production environment).
 static: install

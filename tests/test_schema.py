@@ -84,3 +84,19 @@ def test_the_alias_routes_are_deprecated_and_the_main_ones_are_not(api_client, d
     assert paths["/api/users/{uuid}/validate_2fa/"]["post"]["deprecated"] is True
     assert "deprecated" not in paths["/api/users/{uuid}/two_factor_start_setup/"]["get"]
     assert "deprecated" not in paths["/api/users/{uuid}/two_factor_validate/"]["post"]
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_the_viewers_name_no_other_host_and_forbid_loading_from_one(api_client, db, url):
+    """No web fonts, no vendor logo: the page names no other host, and its policy allows 'self'."""
+    response = api_client.get(url)
+    assert response.status_code == 200
+    assert re.findall(r"https?://", response.content.decode()) == []
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response["Content-Security-Policy"].split(";")
+    )
+    for directive in ["default-src", "img-src", "font-src", "connect-src", "style-src"]:
+        sources = policy[directive].split()
+        assert "'self'" in sources
+        assert not [source for source in sources if "." in source or source == "*"], directive

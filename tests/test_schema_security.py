@@ -35,3 +35,21 @@ def test_current_key_is_documented_as_key_only_with_its_scope(schema):
 def test_anonymous_operations_allow_no_credentials(schema):
     for path in ("/api/signup/", "/api/login/", "/api/logout/"):
         assert {} in schema["paths"][path]["post"]["security"], path
+
+
+def test_every_operation_documents_the_errors_it_can_answer(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"503"}
+            if operation.get("security") != [{}] or path.startswith("/api/"):
+                expected |= {"401", "403"}
+            if method in {"post", "put", "patch"}:
+                expected |= {"400", "413", "415"}
+            if "{" in path:
+                expected.add("404")
+            missing = expected - set(responses)
+            assert not missing, f"{method.upper()} {path} does not document {sorted(missing)}"
+            for status in set(responses) - {"200", "201", "204"}:
+                content = responses[status]["content"]["application/json"]["schema"]
+                assert content == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path)

@@ -1,16 +1,73 @@
-"""OpenAPI generation: say on every operation which API-key scope it needs (docs/api.md §1.4)."""
+"""OpenAPI generation: every operation says which API-key scope it needs (docs/api.md §1.4) and
+every error status it can answer (§1.2), derived from the view once, here."""
 
 from typing import Any
 
+import uritemplate
 from drf_spectacular import openapi
+from rest_framework import serializers
 
 from users_api.authentication import PersonalAPIKeyAuthentication
 from users_api.permissions import key_scopes_of_operation
 
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input (`validation_error`) or a body that is not JSON (`invalid_request`).",
+    401: "No credentials, or an unknown, revoked or expired API key.",
+    403: "Not allowed: permission, API-key scope, session-only action, freshness or CSRF.",
+    404: "No such object, or a path value this caller may not name.",
+    413: "The body is larger than the limit.",
+    415: "The body's media type is not accepted.",
+    429: "Over a rate limit; retry after `Retry-After` seconds.",
+    503: "The database or cache is unreachable; retry after `Retry-After` seconds.",
+}
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+
 
 class AutoSchema(openapi.AutoSchema):
+    def error_statuses(self) -> set[int]:
+        """The error statuses this operation can answer, from what the view is made of."""
+        statuses = {503}
+        if self.view.get_authenticators():
+            statuses |= {401, 403}
+        if self.method in _BODY_METHODS:
+            statuses |= {400, 413, 415}
+        if self._get_filter_parameters():
+            statuses.add(400)
+        if uritemplate.variables(self.path):
+            statuses.add(404)
+        if self.view.get_throttles():
+            statuses.add(429)
+        return statuses
+
+    def _map_serializer_field(self, field: Any, direction: str, *args: Any, **kwargs: Any) -> Any:
+        # What DRF's CharField enforces beyond the length: no NUL character and, unless blank is
+        # allowed, something left after trimming whitespace.
+        result = super()._map_serializer_field(field, direction, *args, **kwargs)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and result.get("type") == "string"
+            and "pattern" not in result
+        ):
+            blank_refused = not field.allow_blank and field.trim_whitespace
+            result["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if blank_refused else r"^[^\x00]*$"
+        return result
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            responses = operation.setdefault("responses", {})
+            for status in sorted(self.error_statuses()):
+                responses.setdefault(
+                    str(status),
+                    {"description": _ERROR_DESCRIPTIONS[status], "content": _ERROR_CONTENT},
+                )
+            for status, response in responses.items():
+                # An error documented by a description alone still has the error body.
+                if status[0] in "45" and "content" not in response:
+                    response["content"] = _ERROR_CONTENT
+            operation["responses"] = dict(sorted(responses.items()))
         authenticators = self.view.get_authenticators()
         if operation is None or not any(
             isinstance(a, PersonalAPIKeyAuthentication) for a in authenticators

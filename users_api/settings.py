@@ -103,7 +103,7 @@ APPEND_SLASH = False  # docs/api.md §1.1: a path without its slash is 404, neve
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "users_api" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
