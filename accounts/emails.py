@@ -33,7 +33,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from outbox.models import OutboxEmail
-from users_api import metrics
 
 logger = logging.getLogger(__name__)
 Status = OutboxEmail.Status
@@ -160,6 +159,8 @@ def _attempt(row: OutboxEmail) -> Outcome:
         message.send()
     except OSError as exc:  # smtplib.SMTPException, refused connections and timeouts
         row.last_error = type(exc).__name__
+        from users_api import metrics  # here, not at the top: metrics imports DRF (import cycle)
+
         metrics.count_email_failure(template=row.template, reason=row.last_error)
         if _is_permanent(exc):
             row.status = Status.FAILED
