@@ -7,6 +7,7 @@ from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -70,7 +71,8 @@ class PasswordChangeThrottle(UserRateThrottle):
     scope = "password_change"
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        if "current_password" not in _body(request):
+        # A read carries no password: it never parses a body for this.
+        if request.method in SAFE_METHODS or "current_password" not in _body(request):
             return True
         return super().allow_request(request, view)
 
