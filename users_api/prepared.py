@@ -64,26 +64,26 @@ class PreparedQuery(Generic[M]):
                 raise ValueError(f"parameter {name!r} appears {len(found)} times in the query")
             positions[name] = found[0]
         klass_info, select = compiler.klass_info, compiler.select
+        converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+        if klass_info is None:  # values_list(): the row itself
+            self._compiled = (db, sql, params, positions, converters, None)
+            return self._compiled
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        self._compiled = (
-            db,
-            sql,
-            params,
-            positions,
+        instances = (
             klass_info["model"],
             start,
             end,
             [column[0].target.attname for column in select[start:end]],
             get_related_populators(klass_info, select, db),
-            compiler.annotation_col_map,
-            compiler.get_converters([column[0] for column in select[: compiler.col_count]]),
+            compiler.annotation_col_map or {},
         )
+        self._compiled = (db, sql, params, positions, converters, instances)
         return self._compiled
 
-    def first(self, **values: Any) -> M | None:
-        """The first row's instance (the queryset's own order), or ``None``."""
-        (db, sql, params, positions, model, start, end, init_list, populators, annotations,
-         converters) = self._compiled or self._compile()  # fmt: skip
+    def first(self, **values: Any) -> Any:
+        """The first row (the queryset's own order) as its instance, or as a tuple for a
+        ``values_list()`` queryset; ``None`` without rows."""
+        db, sql, params, positions, converters, instances = self._compiled or self._compile()
         connection = connections[db]
         params = list(params)
         for name, position in positions.items():
@@ -100,9 +100,12 @@ class PreparedQuery(Generic[M]):
                 for function in functions:
                     value = function(value, expression, connection)
                 row[position] = value
+        if instances is None:
+            return tuple(row)
+        model, start, end, init_list, populators, annotations = instances
         obj = model.from_db(db, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
-        for name, position in (annotations or {}).items():
+        for name, position in annotations.items():
             setattr(obj, name, row[position])
         return obj
