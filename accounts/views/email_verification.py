@@ -194,7 +194,7 @@ class CancelEmailChangeRequestView(APIView):
         email_verification.cancel_email_change(user=request.user, meta=RequestMeta.of(request))
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=request.user.pk),
+                User.objects.get_for_representation(request.user.pk),
                 context={"request": request},
             ).data
         )

@@ -50,7 +50,7 @@ class OnboardingSkipView(APIView):
         user = onboarding.skip_onboarding(user=user, **serializer.validated_data)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
 
@@ -78,7 +78,7 @@ class ScenePersonalisationView(APIView):
         scenes.pin_scene_dashboard(user=user, **serializer.validated_data)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
 
