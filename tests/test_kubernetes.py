@@ -119,6 +119,16 @@ def test_workers_beat_and_migrate_run_the_project_commands(manifests):
     assert app.main == "users_api"
 
 
+def test_the_worker_exposes_its_metrics_port(manifests):
+    worker = manifests[("Deployment", "users-api-worker")]
+    container = _container(worker)
+    env = {item["name"]: item["value"] for item in container["env"]}
+    (port,) = container["ports"]
+    assert port == {"name": "metrics", "containerPort": int(env["WORKER_METRICS_PORT"])}
+    annotations = worker["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == env["WORKER_METRICS_PORT"]
+
+
 def test_every_variable_named_is_one_the_code_reads(manifests):
     known = settings_variables() | gunicorn_variables() | {"PROMETHEUS_MULTIPROC_DIR"}
     named = set(manifests[("ConfigMap", "users-api")]["data"])

@@ -74,19 +74,28 @@ def count_task_outcome(*, task: str, outcome: str) -> None:
     TASK_OUTCOMES.labels(task, outcome).inc()
 
 
+def authorized(authorization: str) -> bool:
+    """``Authorization: Bearer $METRICS_TOKEN``; never true without a configured token."""
+    token = settings.METRICS_TOKEN
+    return bool(token) and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+
+
+def exposition() -> bytes:
+    """Every process's samples (multiprocess mode), or this process's, in the text format."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return generate_latest(registry)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Serve the metrics to a caller with ``Authorization: Bearer $METRICS_TOKEN``.
 
     Without a configured token, or with a wrong one, the endpoint does not exist (404): the
     numbers reveal traffic and failure rates, and an unconfigured deployment exposes nothing.
     """
-    token = settings.METRICS_TOKEN
-    offered = request.headers.get("Authorization", "")
-    if not token or not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+    if not authorized(request.headers.get("Authorization", "")):
         return errors.page_not_found(request)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
