@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,12 +29,11 @@ from organizations import errors, services
 from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
 from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import SessionOnly
 from users_api.throttling import UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
-# Documented as session-only: the views declare no scope, so every API key is refused.
-SESSION_ONLY = [{"Session": []}]
 Event = SecurityEvent.Type
 
 
@@ -62,11 +62,10 @@ class DelegateSetupThrottle(UserRateThrottle):
 
 
 class DelegateSetupView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
     throttle_classes = [DelegateSetupThrottle]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="organizations_invites_delegate",
         request=DelegateSetupSerializer,
         responses={
@@ -119,10 +118,9 @@ class DelegateSetupView(APIView):
 
 
 class AcceptInviteView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="invites_accept",
         request=None,
         responses={
@@ -165,10 +163,9 @@ class AcceptInviteView(APIView):
 
 
 class OrganizationInviteDetailView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="organizations_invites_destroy",
         responses={
             204: OpenApiResponse(description="The invite is deleted."),
