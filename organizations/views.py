@@ -49,13 +49,6 @@ def _refused(request: Request, refusal: errors.InviteRefusedError) -> errors.Inv
     return refusal
 
 
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Http404 from None
-
-
 class DelegateSetupThrottle(UserRateThrottle):
     # Each delegation emails an address of the caller's choosing.
     scope = "onboarding_delegate"
@@ -83,10 +76,10 @@ class DelegateSetupView(APIView):
             "Throttle `onboarding_delegate` (each call sends an email)."
         ),
     )
-    def post(self, request: Request, organization_id: str) -> Response:
+    def post(self, request: Request, organization_id: uuid.UUID) -> Response:
         membership = (
             OrganizationMembership.objects.select_related("organization")
-            .filter(organization_id=_uuid_or_404(organization_id), user=request.user)
+            .filter(organization_id=organization_id, user=request.user)
             .first()
         )
         if membership is None:
@@ -138,14 +131,12 @@ class AcceptInviteView(APIView):
             "is then spent). Unknown, used or revoked invite: 404."
         ),
     )
-    def post(self, request: Request, invite_id: str) -> Response:
+    def post(self, request: Request, invite_id: uuid.UUID) -> Response:
         refusal = None
         try:
             with transaction.atomic():
                 try:
-                    context = services.accept_invite(
-                        user=request.user, invite_id=_uuid_or_404(invite_id)
-                    )
+                    context = services.accept_invite(user=request.user, invite_id=invite_id)
                 except errors.InviteRefusedError as exc:
                     refusal = exc  # what the refusal spent is committed with this transaction
                 else:
@@ -173,11 +164,13 @@ class OrganizationInviteDetailView(APIView):
         },
         summary="Revoke an invite; a pending setup delegation is undone.",
     )
-    def delete(self, request: Request, organization_id: str, invite_id: str) -> Response:
+    def delete(
+        self, request: Request, organization_id: uuid.UUID, invite_id: uuid.UUID
+    ) -> Response:
         invite = get_object_or_404(
             OrganizationInvite,
-            pk=_uuid_or_404(invite_id),
-            organization_id=_uuid_or_404(organization_id),
+            pk=invite_id,
+            organization_id=organization_id,
         )
         if invite.created_by_id != request.user.pk and not _is_admin(request, invite):
             raise exceptions.PermissionDenied(
