@@ -17,7 +17,7 @@ from accounts.serializers.login import LoginSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import login as login_services
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import AllowedOrigin, APIScopePermission
+from users_api.permissions import AllowedOrigin, SessionOnly
 from users_api.throttling import IPRateThrottle, RateThrottle
 
 
@@ -43,7 +43,7 @@ class LoginEmailThrottle(RateThrottle):
 
 
 class LoginView(APIView):
-    permission_classes = [permissions.AllowAny, AllowedOrigin, APIScopePermission]
+    permission_classes = [permissions.AllowAny, AllowedOrigin, SessionOnly]
     throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
 
     @extend_schema(
@@ -88,7 +88,7 @@ class LoginView(APIView):
 
 
 class LogoutView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]
+    permission_classes = [permissions.AllowAny, SessionOnly]
 
     @extend_schema(operation_id="logout", tags=["auth"], request=None, responses={204: None})
     def post(self, request: Request) -> Response:

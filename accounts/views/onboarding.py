@@ -12,11 +12,8 @@ from accounts.models import User
 from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding, scenes
-from users_api.permissions import APIScopePermission
+from users_api.permissions import SessionOnly
 from users_api.throttling import UserRateThrottle
-
-# Documented as session-only: the views declare no scope, so every API key is refused.
-SESSION_ONLY = [{"Session": []}]
 
 
 class OnboardingSkipThrottle(UserRateThrottle):
@@ -24,13 +21,11 @@ class OnboardingSkipThrottle(UserRateThrottle):
 
 
 class OnboardingSkipView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
     # Not a sensitive write (docs/api.md §1.6): any session, also one opened by verify_email.
-    permission_classes = [IsAuthenticated, APIScopePermission]
+    permission_classes = [IsAuthenticated, SessionOnly]
     throttle_classes = [OnboardingSkipThrottle]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="users_onboarding_skip",
         request=OnboardingSkipSerializer,
         responses=UserSerializer,
@@ -56,10 +51,9 @@ class OnboardingSkipView(APIView):
 
 
 class ScenePersonalisationView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="users_scene_personalisation",
         request=SceneDashboardPinSerializer,
         responses=UserSerializer,
@@ -84,10 +78,9 @@ class ScenePersonalisationView(APIView):
 
 
 class ScenePersonalisationUnpinView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="users_scene_personalisation_unpin",
         responses={204: OpenApiResponse(description="Unpinned, or nothing was pinned.")},
         summary="Unpin the dashboard of a product scene in the user's current team.",

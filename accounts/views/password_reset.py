@@ -24,7 +24,7 @@ from accounts.serializers.password_reset import (
 from accounts.services import password_reset
 from accounts.services.security_events import RequestMeta
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import APIScopePermission
+from users_api.permissions import SessionOnly
 from users_api.throttling import AtomicRateThrottle
 
 _TAGS = ["auth"]
@@ -58,7 +58,7 @@ class PasswordResetConfirmIPThrottle(PasswordResetIPThrottle):
 
 
 class PasswordResetRequestView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
+    permission_classes = [permissions.AllowAny, SessionOnly]  # anonymous
     throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
 
     @extend_schema(
@@ -85,7 +85,7 @@ class PasswordResetRequestView(APIView):
 
 
 class PasswordResetView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
+    permission_classes = [permissions.AllowAny, SessionOnly]  # anonymous
     throttle_classes = [PasswordResetConfirmIPThrottle]
 
     @extend_schema(

@@ -12,7 +12,7 @@ from accounts.serializers.signup import SignupSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import signup as signup_services
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import AllowedOrigin, APIScopePermission
+from users_api.permissions import AllowedOrigin, SessionOnly
 from users_api.throttling import IPRateThrottle
 
 
@@ -21,7 +21,7 @@ class SignupThrottle(IPRateThrottle):
 
 
 class SignupView(APIView):
-    permission_classes = [permissions.AllowAny, AllowedOrigin, APIScopePermission]
+    permission_classes = [permissions.AllowAny, AllowedOrigin, SessionOnly]
     throttle_classes = [SignupThrottle]
 
     @extend_schema(
