@@ -1,26 +1,11 @@
-"""Prometheus metrics: the named counters the apps increment, and the ``/metrics`` view.
+"""Prometheus metrics: the named counters the apps increment (served by ``health.metrics_view``).
 
 Under gunicorn every worker is a process of its own, so prometheus_client runs in multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set up by ``gunicorn.conf.py``): each process writes its
 samples to files in that directory and a scrape sums them, whichever worker answers it.
 """
 
-import hmac
-import os
-
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
-
-from users_api import errors
+from prometheus_client import Counter, Histogram
 
 REQUESTS = Counter(
     "users_api_http_requests_total",
@@ -72,21 +57,3 @@ def count_email_failure(*, template: str, reason: str) -> None:
 
 def count_task_outcome(*, task: str, outcome: str) -> None:
     TASK_OUTCOMES.labels(task, outcome).inc()
-
-
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Serve the metrics to a caller with ``Authorization: Bearer $METRICS_TOKEN``.
-
-    Without a configured token, or with a wrong one, the endpoint does not exist (404): the
-    numbers reveal traffic and failure rates, and an unconfigured deployment exposes nothing.
-    """
-    token = settings.METRICS_TOKEN
-    offered = request.headers.get("Authorization", "")
-    if not token or not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
-        return errors.page_not_found(request)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
