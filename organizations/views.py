@@ -27,8 +27,8 @@ from accounts.services.security_events import RequestMeta
 from organizations import errors, services
 from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
+from organizations.throttling import DelegateSetupThrottle
 from users_api.errors import ErrorResponseSerializer
-from users_api.throttling import UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,6 @@ def _uuid_or_404(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise Http404 from None
-
-
-class DelegateSetupThrottle(UserRateThrottle):
-    # Each delegation emails an address of the caller's choosing.
-    scope = "onboarding_delegate"
 
 
 class DelegateSetupView(APIView):

@@ -12,15 +12,11 @@ from accounts.models import User
 from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding, scenes
+from accounts.throttling import OnboardingSkipThrottle
 from users_api.permissions import APIScopePermission
-from users_api.throttling import UserRateThrottle
 
 # Documented as session-only: the views declare no scope, so every API key is refused.
 SESSION_ONLY = [{"Session": []}]
-
-
-class OnboardingSkipThrottle(UserRateThrottle):
-    scope = "onboarding_skip"
 
 
 class OnboardingSkipView(APIView):
