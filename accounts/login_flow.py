@@ -25,7 +25,8 @@ PASSWORD_STEP_TTL = timedelta(minutes=10)
 LOGIN_SESSION_KEY = "_login_session"
 # Set by start_session: the login flows ask for the second factor of any user who has one.
 SECOND_FACTOR_KEY = "_second_factor_checked"
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Sessions opened here read their user through a prepared query (accounts/backends.py).
+_BACKEND = "accounts.backends.SessionUserBackend"
 
 
 def start_session(

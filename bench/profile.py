@@ -1,5 +1,7 @@
 """cProfile of one hot request, in-process: ``.venv/bin/python -m bench.profile [path] [n]``.
 
+With ``PROFILE_SESSION=1`` the requests carry a 2FA-verified session instead of an API key.
+
 Run through bench/run's environment (``PROFILE=1 bench/run`` is not needed: set the same
 variables), after a bench run created the bench user. Prints the top functions by own time.
 """
@@ -34,6 +36,19 @@ PersonalAPIKey.objects.create(
     last_used_at=django.utils.timezone.now(),
 )
 client = Client(headers={"Authorization": f"Bearer {value}"})
+if os.environ.get("PROFILE_SESSION"):
+    # A session as the bench's: password proved, second factor passed (bench/bench.py).
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import freshness
+    from twofactor.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    freshness.stamp(session)
+    session.save()
 body = '{"token": "bench-device-token", "platform": "ios"}'
 
 

@@ -156,7 +156,7 @@ class AcceptInviteView(APIView):
             raise _refused(request, refusal)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=request.user.pk),
+                User.objects.get_for_representation(request.user.pk),
                 context={"request": request},
             ).data
         )

@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,6 +18,7 @@ from twofactor import backup_codes, passkeys, throttling, totp
 from twofactor.errors import TwoFactorNotEnabled
 from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
 from users_api import metrics
+from users_api.prepared import PreparedQuery
 
 DEVICE_NAME = "Authenticator app"
 
@@ -204,14 +205,17 @@ class Status:
 
 def two_factor_status(user: User) -> Status:
     """TOTP on, unused backup codes (0 without TOTP) and whether passkeys exist: one query."""
-    has_totp, remaining, has_passkeys = _status_query().get(pk=user.pk)
+    row = _status_query().first(pk=user.pk)
+    if row is None:
+        raise User.DoesNotExist("User matching query does not exist.")
+    has_totp, remaining, has_passkeys = row
     return Status(has_totp, remaining if has_totp else 0, has_passkeys)
 
 
 @functools.cache
-def _status_query() -> "models.QuerySet[User]":
-    """The status query for every user, built once per process: resolving its subqueries costs
-    more than running it, and its shape never changes (each call filters a clone; no data kept).
+def _status_query() -> PreparedQuery[User]:
+    """The status query, compiled once per process: building and compiling its subqueries cost
+    more than running it (users_api/prepared.py; docs/performance.md). No data is kept.
     """
     unused = (
         BackupCode.objects.unused()
@@ -220,11 +224,12 @@ def _status_query() -> "models.QuerySet[User]":
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return User.objects.annotate(
+    statuses = User.objects.annotate(
         has_totp=Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)),
         remaining=Coalesce(Subquery(unused), 0),
         has_passkeys=Exists(Passkey.objects.filter(user_id=OuterRef("pk"))),
     ).values_list("has_totp", "remaining", "has_passkeys")
+    return PreparedQuery(lambda pk: statuses.filter(pk=pk), pk=int)
 
 
 def backup_codes_remaining(user: User) -> int:

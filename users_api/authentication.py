@@ -1,7 +1,7 @@
 """Authentication: session cookie (with CSRF) and personal API keys in the Bearer header only."""
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -14,6 +14,7 @@ from accounts import key_crypto, login_flow
 from accounts.models import PersonalAPIKey, User
 from accounts.services import api_keys as api_key_services
 from users_api.permissions import key_scopes_of_operation
+from users_api.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from drf_spectacular.openapi import AutoSchema
@@ -22,6 +23,17 @@ LAST_USED_WRITE_INTERVAL = timedelta(hours=1)
 _QUERY_PARAMS_REFUSED = ("personal_api_key", "api_key", "token")
 # Body fields are a narrower list: "token" is a legitimate body field (TOTP code, push token).
 _BODY_FIELDS_REFUSED = ("personal_api_key", "api_key")
+# The usable key with this digest, with its user: compiled once per process (users_api/prepared.py).
+_KEY_LOOKUP: PreparedQuery[PersonalAPIKey] = PreparedQuery(
+    lambda secure_value, now: (
+        PersonalAPIKey.objects.usable(now)
+        .select_related("user")
+        .filter(secure_value=secure_value)
+        .order_by("pk")
+    ),
+    secure_value=str,
+    now=datetime,
+)
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -83,15 +95,10 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
         value = value.strip()
         if not value or not key_crypto.looks_like_key(value):
             raise exceptions.AuthenticationFailed("Invalid API key.")
-        key = (
-            PersonalAPIKey.objects.usable()
-            .select_related("user")
-            .filter(secure_value=key_crypto.digest(value))
-            .first()
-        )
+        now = timezone.now()
+        key = _KEY_LOOKUP.first(secure_value=key_crypto.digest(value), now=now)
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
-        now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_WRITE_INTERVAL:
             api_key_services.record_key_use(key=key, now=now)
         return key.user, key

@@ -141,6 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# The API's sessions read their user through SessionUserBackend, which authenticates nobody;
+# ModelBackend checks passwords (one hash per attempt, whatever the email; accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.SessionUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # --- Cache and sessions ---------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

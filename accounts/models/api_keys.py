@@ -1,6 +1,7 @@
 """Personal API keys: stored as SHA-256 digests, scoped, optionally expiring."""
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -26,8 +27,8 @@ MAX_KEYS_PER_USER = 10
 
 
 class PersonalAPIKeyQuerySet(models.QuerySet):
-    def usable(self) -> "PersonalAPIKeyQuerySet":
-        now = timezone.now()
+    def usable(self, now: datetime | None = None) -> "PersonalAPIKeyQuerySet":
+        now = now or timezone.now()
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), user__is_active=True)
 
 

@@ -2,7 +2,7 @@
 
 import secrets
 import uuid
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models.fields import BoundedJSONField
+
+if TYPE_CHECKING:
+    from users_api.prepared import PreparedQuery
 
 
 def default_distinct_id() -> str:
@@ -105,6 +108,7 @@ HAS_CONFIRMED_DEVICE = "has_confirmed_device"
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
     _representation: UserQuerySet | None = None
+    _representation_by_pk: "PreparedQuery[User] | None" = None
 
     def for_representation(self) -> UserQuerySet:
         """``UserQuerySet.for_representation()`` on every user, built once per process.
@@ -117,6 +121,23 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         if self._representation is None:
             self._representation = self.get_queryset().for_representation()
         return self._representation.all()
+
+    def get_for_representation(self, pk: int) -> "User":
+        """``for_representation().get(pk=pk)`` with its SQL compiled once per process.
+
+        Every view that answers with one user loads it here (compiling the query cost more than
+        running it; docs/performance.md). Raises ``User.DoesNotExist`` like ``get``.
+        """
+        from users_api.prepared import PreparedQuery
+
+        if self._representation_by_pk is None:
+            self._representation_by_pk = PreparedQuery(
+                lambda pk: self.for_representation().filter(pk=pk), pk=int
+            )
+        user = self._representation_by_pk.first(pk=pk)
+        if user is None:
+            raise self.model.DoesNotExist("User matching query does not exist.")
+        return user
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:

@@ -18,8 +18,11 @@ from organizations.models import Organization, OrganizationMembership, Team
 
 # Build a ModelSerializer's fields from the model once per class, not once per instance. DRF
 # introspects the model for every serializer instance (a sixth of @me's CPU). Each instance still
-# gets its own copies (``deepcopy``, as DRF does for declared fields), so binding and context stay
-# per instance. (A comment, not a docstring: the schema would show it for every serializer.)
+# gets its own copy of every field, so binding and context stay per instance: a shallow copy for
+# a plain field (binding sets only the copy's own attributes; these serializers only read), a
+# deep one for a nested serializer, which holds fields of its own. DRF's ``deepcopy`` of every
+# field re-ran each field's ``__init__``: about 1.2 of @me's 4.3 profiled ms once the query
+# work went (docs/performance.md). (A comment, not a docstring: the schema would show it.)
 class CachedFieldsMixin:
     _field_templates: dict[str, serializers.Field] | None = None
 
@@ -27,7 +30,12 @@ class CachedFieldsMixin:
         cls = type(self)
         if cls.__dict__.get("_field_templates") is None:
             cls._field_templates = super().get_fields()  # type: ignore[misc]
-        return copy.deepcopy(cls._field_templates)
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in cls._field_templates.items()
+        }
 
 
 class CurrentOrganizationSerializer(CachedFieldsMixin, serializers.ModelSerializer):

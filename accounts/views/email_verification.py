@@ -198,7 +198,7 @@ class CancelEmailChangeRequestView(APIView):
             ) from None
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=request.user.pk),
+                User.objects.get_for_representation(request.user.pk),
                 context={"request": request},
             ).data
         )

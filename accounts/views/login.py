@@ -57,7 +57,7 @@ class LoginView(APIView):
         login_services.record_login(user=user, meta=meta)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
 

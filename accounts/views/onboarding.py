@@ -46,7 +46,7 @@ class OnboardingSkipView(APIView):
         user = onboarding.skip_onboarding(user=user, **serializer.validated_data)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
 
@@ -74,7 +74,7 @@ class ScenePersonalisationView(APIView):
         scenes.pin_scene_dashboard(user=user, **serializer.validated_data)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
 

@@ -45,7 +45,7 @@ class SignupView(APIView):
         login_flow.start_session(request, user)
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data,
             status=status.HTTP_201_CREATED,
         )

@@ -97,7 +97,7 @@ class UserDetailView(APIView):
     throttle_classes = [PasswordChangeThrottle]
 
     def _represent(self, request: Request, user: User) -> Response:
-        user = User.objects.for_representation().get(pk=user.pk)
+        user = User.objects.get_for_representation(user.pk)
         return Response(UserSerializer(user, context={"request": request}).data)
 
     @extend_schema(

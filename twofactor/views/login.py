@@ -91,7 +91,7 @@ class LoginTokenView(APIView):
         )
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
 
@@ -299,6 +299,6 @@ class LoginPasskeyCompleteView(APIView):
         )
         return Response(
             UserSerializer(
-                User.objects.for_representation().get(pk=user.pk), context={"request": request}
+                User.objects.get_for_representation(user.pk), context={"request": request}
             ).data
         )
