@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
-from accounts import freshness
+from accounts import errors, freshness
 from accounts.models import User
 
 
@@ -71,18 +71,6 @@ FIELDS: dict[str, Rule] = {
 }
 
 
-class ProfileChangeRefusedError(Exception):
-    """The caller may not make this change at all."""
-
-    code = "permission_denied"
-
-
-class ReauthenticationRequiredError(ProfileChangeRefusedError):
-    """The session must prove the password again first (``/api/reauthenticate/``)."""
-
-    code = "sensitive_action_required_reauth"
-
-
 def fields_needing(level: Freshness) -> list[str]:
     return [name for name, rule in FIELDS.items() if rule.freshness == level]
 
@@ -126,15 +114,15 @@ def check_change(
     """
     for name in changes:
         if FIELDS[name].staff_only and not caller_is_staff:
-            raise ProfileChangeRefusedError(f"Only staff may send {name}.")
+            raise errors.ProfileChangeRefusedError(f"Only staff may send {name}.")
     changed = [name for name, value in changes.items() if _changes(user, name, value)]
     for name in changed:
         if FIELDS[name].superuser_only and not caller_is_superuser:
-            raise ProfileChangeRefusedError(f"Only a superuser may change {name}.")
+            raise errors.ProfileChangeRefusedError(f"Only a superuser may change {name}.")
     if session is None:
         closed = [name for name in changed if not FIELDS[name].keys_may_change]
         if closed:
-            raise ProfileChangeRefusedError(
+            raise errors.ProfileChangeRefusedError(
                 "API keys cannot change the email address or the password."
             )
         return
@@ -144,6 +132,4 @@ def check_change(
         Freshness.FRESH: settings.FRESH_REAUTH_MAX_AGE,
     }.get(needed)
     if max_age is not None and not freshness.is_within(session, max_age):
-        raise ReauthenticationRequiredError(
-            "Re-authenticate with your password to make this change."
-        )
+        raise errors.ReauthenticationRequiredError

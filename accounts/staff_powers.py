@@ -7,10 +7,9 @@ superuser is for a superuser only, from their own session re-authenticated withi
 """
 
 from django.conf import settings
-from rest_framework import exceptions
 from rest_framework.request import Request
 
-from accounts import emails, freshness
+from accounts import emails, errors, freshness
 from accounts.models import PersonalAPIKey, SecurityEvent, User
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
@@ -22,18 +21,15 @@ def check_may_act_on(request: Request, user: User, *, sensitive: bool) -> None:
     if user.pk == caller.pk or not (sensitive or user.is_staff or user.is_superuser):
         return
     if not caller.is_superuser:
-        raise exceptions.PermissionDenied(
+        raise errors.ProfileChangeRefusedError(
             "Only a superuser may make this change to another account."
         )
     if isinstance(request.auth, PersonalAPIKey):
-        raise exceptions.PermissionDenied(
+        raise errors.ProfileChangeRefusedError(
             "API keys cannot make this change to another account; use a session."
         )
     if not freshness.is_within(request.session, settings.FRESH_REAUTH_MAX_AGE):
-        raise exceptions.PermissionDenied(
-            "Re-authenticate with your password to make this change.",
-            code="sensitive_action_required_reauth",
-        )
+        raise errors.ReauthenticationRequiredError
 
 
 def record_act(*, user: User, by: User, what: str, meta: RequestMeta | None) -> None:

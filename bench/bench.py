@@ -6,9 +6,11 @@ key and 2FA-verified session, then runs wrk on each scenario, alternating servic
 for ``ROUNDS`` rounds of ``DURATION``. Prints the medians, the ratio to the floor and the SQL
 statements per request. Environment: DATABASE_URL, CACHE_URL (the bench flushes nothing, but
 writes its own rows), DURATION (10s), ROUNDS (3), CONNECTIONS (8), THREADS (2), ONLY
-(comma-separated words: only the scenarios whose name holds one).
+(comma-separated words: only the scenarios whose name holds one), WARMUP (2s: each scenario
+on each side before the rounds, not counted).
 """
 
+import json
 import os
 import re
 import socket
@@ -25,16 +27,21 @@ DURATION = os.environ.get("DURATION", "10s")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNECTIONS = os.environ.get("CONNECTIONS", "8")
 THREADS = os.environ.get("THREADS", "2")
+WARMUP = os.environ.get("WARMUP", "2s")  # per scenario and side, before the rounds; not counted
 EMAIL = "bench@example.com"
 PASSWORD = "bench-password-Correct-Horse-9"  # noqa: S105 - the bench's own throwaway user
+LOGIN_EMAIL = "bench-login@example.com"
+LOGIN_PBKDF2_EMAIL = "bench-login-pbkdf2@example.com"
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     path: str
-    auth: str  # "key" or "session"
+    auth: str  # "key", "session" or "none"
     script: str | None = None  # wrk Lua script (POST)
+    login_email: str | None = None  # the login scenarios' user
+    service: str = "service"  # "service_pbkdf2": the service with PBKDF2 first (before Argon2id)
     target: float | None = None  # the ratio to the floor the issue asks for
     aim: float | None = None
 
@@ -62,6 +69,23 @@ SCENARIOS = [
         "session",
         script="bench/post_empty.lua",
     ),
+    # Issue 16: a password login (no second factor) costs one hash; no target, reported as
+    # logins per second per core. The login throttles are raised for the bench (bench/run).
+    Scenario(
+        "POST login (Argon2id)",
+        "/api/login/",
+        "none",
+        script="bench/login.lua",
+        login_email=LOGIN_EMAIL,
+    ),
+    Scenario(
+        "POST login (PBKDF2, before)",
+        "/api/login/",
+        "none",
+        script="bench/login.lua",
+        login_email=LOGIN_PBKDF2_EMAIL,
+        service="service_pbkdf2",
+    ),
 ]
 
 
@@ -84,11 +108,13 @@ def setup() -> dict[str, str]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "users_api.settings")
     django.setup()
     import pyotp
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import connection
     from django.middleware.csrf import _get_new_csrf_string
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -99,7 +125,11 @@ def setup() -> dict[str, str]:
     from twofactor.models import TOTPDevice
 
     call_command("migrate", interactive=False, verbosity=0)
-    User.objects.filter(email=EMAIL).delete()
+    User.objects.filter(email__in=[EMAIL, LOGIN_EMAIL, LOGIN_PBKDF2_EMAIL]).delete()
+    User.objects.create_user(LOGIN_EMAIL, PASSWORD, first_name="Login", is_email_verified=True)
+    before = User.objects.create_user(LOGIN_PBKDF2_EMAIL, None, first_name="Login")
+    before.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    before.save(update_fields=["password"])
     Organization.objects.filter(slug__startswith="bench-").delete()
     user = User.objects.create_user(EMAIL, PASSWORD, first_name="Bench", is_email_verified=True)
     for n in range(2):
@@ -150,8 +180,19 @@ def setup() -> dict[str, str]:
             else {"X-CSRFToken": csrf}
         )
         caller = client if scenario.auth == "session" else Client()
-        with CaptureQueriesContext(connection) as queries:
-            if scenario.script:
+        hashers = (
+            ["django.contrib.auth.hashers.PBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+            if scenario.service == "service_pbkdf2"
+            else settings.PASSWORD_HASHERS
+        )
+        with (
+            CaptureQueriesContext(connection) as queries,
+            override_settings(PASSWORD_HASHERS=hashers),
+        ):
+            if scenario.login_email:
+                body = json.dumps({"email": scenario.login_email, "password": PASSWORD})
+                response = caller.post(scenario.path, body, content_type="application/json")
+            elif scenario.script:
                 body = (
                     '{"token": "bench-device-token", "platform": "ios"}'
                     if "push" in (scenario.path)
@@ -167,8 +208,10 @@ def setup() -> dict[str, str]:
     return credentials | {f"count:{name}": n for name, n in counts.items()}
 
 
-def serve(target: str, port: int) -> subprocess.Popen:
+def serve(target: str, port: int, settings_module: str | None = None) -> subprocess.Popen:
     env = os.environ | {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""}
+    if settings_module:
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
     process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target],
         cwd=ROOT,
@@ -193,15 +236,22 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(port: int, scenario: Scenario, credentials: dict[str, str]) -> dict[str, float]:
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
-    command += ["--timeout", "30s", "-H", credentials[scenario.auth]]
+def wrk(
+    port: int, scenario: Scenario, credentials: dict[str, str], duration: str = DURATION
+) -> dict[str, float]:
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--latency"]
+    command += ["--timeout", "30s"]
+    if scenario.auth != "none":
+        command += ["-H", credentials[scenario.auth]]
     if scenario.auth == "session":
         command += ["-H", credentials["csrf"]]
     if scenario.script:
         command += ["-s", str(ROOT / scenario.script)]
     command.append(f"http://127.0.0.1:{port}{scenario.path}")
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    env = os.environ | {"BENCH_LOGIN_EMAIL": scenario.login_email or ""}
+    output = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=True, env=env
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     if errors or socket_errors:
@@ -220,15 +270,24 @@ def wrk(port: int, scenario: Scenario, credentials: dict[str, str]) -> dict[str,
 
 def main() -> None:
     credentials = setup()
-    app_port, floor_port = free_port(), free_port()
-    app = serve("users_api.wsgi:application", app_port)
-    floor = serve("bench.floor:app", floor_port)
+    targets = {
+        "service": ("users_api.wsgi:application", None),
+        "floor": ("bench.floor:app", None),
+        "service_pbkdf2": ("users_api.wsgi:application", "bench.settings_pbkdf2"),
+    }
+    needed = {"floor"} | {scenario.service for scenario in SCENARIOS}
+    ports = {name: free_port() for name in targets if name in needed}
+    processes = [serve(targets[name][0], port, targets[name][1]) for name, port in ports.items()]
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     try:
+        # Warm-up, not counted: every worker imports, connects and compiles its queries once.
+        for scenario in SCENARIOS:
+            for name in (scenario.service, "floor"):
+                wrk(ports[name], scenario, credentials, duration=WARMUP)
         for round_ in range(ROUNDS):
             for scenario in SCENARIOS:
                 # Interleaved, and the order alternates: neither side always runs first.
-                sides = [("service", app_port), ("floor", floor_port)]
+                sides = [("service", ports[scenario.service]), ("floor", ports["floor"])]
                 for side, port in sides if round_ % 2 == 0 else sides[::-1]:
                     result = wrk(port, scenario, credentials)
                     results.setdefault((scenario.name, side), []).append(result)
@@ -239,10 +298,13 @@ def main() -> None:
                         file=sys.stderr,
                     )
     finally:
-        for process in (app, floor):
+        for process in processes:
             process.terminate()
             process.wait()
     print(report(results, credentials))
+
+
+SIDES = ("service", "floor")
 
 
 def _median(runs: list[dict[str, float]], key: str) -> float:
@@ -275,6 +337,8 @@ def report(results: dict, credentials: dict[str, str]) -> str:
             "POST push_tokens upsert (key)": "3",
             "GET two_factor_status (session)": "2",
             "POST two_factor_backup_codes (session)": "7 + BEGIN/COMMIT",
+            "POST login (Argon2id)": "1 + a Redis SET",
+            "POST login (PBKDF2, before)": "1 + a Redis SET",
         }[scenario.name]
         lines.append(
             f"| {scenario.name} | {_median(service, 'rps'):.1f} | {_median(service, 'p50'):.1f} "
@@ -283,6 +347,14 @@ def report(results: dict, credentials: dict[str, str]) -> str:
             f"| {verdict} | {'met' if p99_ok else 'missed'} "
             f"| {credentials['count:' + scenario.name]} / {floor_statements} |"
         )
+    cores = len(os.sched_getaffinity(0))
+    for scenario in SCENARIOS:
+        if scenario.login_email:
+            service, floor = (_median(results[(scenario.name, side)], "rps") for side in SIDES)
+            lines.append(
+                f"\n{scenario.name}: {service / cores:.1f} logins per second per core "
+                f"(floor {floor / cores:.1f}; {cores} cores)"
+            )
     lines.append("")
     lines.append(
         "Service statements are counted in-process (Django test client, same settings) and "

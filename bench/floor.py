@@ -1,12 +1,13 @@
 """The benchmark's floor: a bare WSGI app doing the hot paths' SQL with psycopg, nothing else.
 
 Served by the same gunicorn settings as the service (``gunicorn -c gunicorn.conf.py
-bench.floor:app``), it answers the four benchmark requests with the work they cannot avoid:
+bench.floor:app``), it answers the benchmark's requests with the work they cannot avoid:
 the key or session lookup, the rows the response needs, the writes. What the service spends
 above this is the framework's per-request work. Each response says how many SQL statements it
 ran (``X-Statements``). Not an API: no validation beyond what the benchmark sends.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
+import argon2
 import psycopg
 import redis
 
@@ -253,7 +255,36 @@ def backup_codes(environ: dict, start_response: Any) -> list[bytes]:
     return _respond(start_response, "200 OK", {"backup_codes": codes}, 7)
 
 
+_LOGIN_USER = "SELECT id, password FROM accounts_user WHERE email = %s AND is_active"
+_argon2 = argon2.PasswordHasher()
+
+
+def _password_matches(password: str, encoded: str) -> bool:
+    """Django's Argon2id or PBKDF2 encoding, verified with the same libraries' primitives."""
+    algorithm, _, rest = encoded.partition("$")
+    if algorithm == "argon2":
+        try:
+            return _argon2.verify("$" + rest, password)
+        except argon2.exceptions.VerificationError:
+            return False
+    iterations, salt, expected = rest.split("$")
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations))
+    return secrets.compare_digest(base64.b64encode(digest).decode(), expected)
+
+
+def login(environ: dict, start_response: Any) -> list[bytes]:
+    """The user by email, the password check (one hash), a new session in Redis."""
+    body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    row = _db().cursor().execute(_LOGIN_USER, [body["email"].lower()]).fetchone()
+    if row is None or not _password_matches(body["password"], row[1]):
+        return _respond(start_response, "400 Bad Request", {"code": "invalid_credentials"}, 1)
+    session = pickle.dumps({"_auth_user_id": str(row[0])})
+    _redis.set(_SESSION_KEY_PREFIX + secrets.token_urlsafe(24), session, ex=14 * 24 * 3600)
+    return _respond(start_response, "200 OK", {"id": row[0]}, 1)
+
+
 _ROUTES = {
+    ("POST", "/api/login/"): login,
     ("GET", "/api/users/@me/"): me,
     ("POST", "/api/users/@me/push_tokens/"): push_token,
     ("GET", "/api/users/@me/two_factor_status/"): two_factor_status,

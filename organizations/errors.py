@@ -1,18 +1,19 @@
-"""Refusals of the organizations app's use cases: services raise them, views answer with them.
+"""Refusals of the organizations app's use cases; ``users_api.errors`` answers with them.
 
-Each carries the contract's stable ``code`` and the HTTP status it means.
+Each carries the contract's stable ``code``.
 """
 
 from typing import Any
 
+from users_api.domain_errors import DomainError, Kind
 
-class InviteRefusedError(Exception):
+
+class InviteRefusedError(DomainError):
     """An invite cannot be created or accepted."""
 
-    status = 403
+    kind = Kind.FORBIDDEN
     code = "permission_denied"
     detail = "This invite cannot be used."
-    attr: str | None = None
 
     def __init__(
         self,
@@ -21,9 +22,7 @@ class InviteRefusedError(Exception):
         attr: str | None = None,
         context: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail or self.detail)
-        self.detail = detail or self.detail
-        self.attr = attr
+        super().__init__(detail, attr=attr)
         # What the security event about the refusal records (invite, organization, level, stage).
         self.context: dict[str, Any] = context or {}
 
@@ -38,7 +37,7 @@ class InviteLevelAboveCreatorError(InviteRefusedError):
 class AlreadyMemberError(InviteRefusedError):
     """The address already belongs to a member: an invite must not change their level."""
 
-    status = 400
+    kind = Kind.INVALID
     code = "already_member"
     detail = "This address already belongs to a member of the organization."
 
@@ -66,6 +65,6 @@ class InviteForAnotherEmailError(InviteRefusedError):
 
 
 class InviteExpiredError(InviteRefusedError):
-    status = 400
+    kind = Kind.INVALID
     code = "invite_expired"
     detail = "This invite has expired."

@@ -43,13 +43,10 @@ def _record(request: Request, type: SecurityEvent.Type, context: dict[str, Any])
     )
 
 
-def _refused(request: Request, refusal: errors.InviteRefusedError) -> exceptions.APIException:
+def _refused(request: Request, refusal: errors.InviteRefusedError) -> errors.InviteRefusedError:
     """Record the refusal (after the use case committed what it spent); answer with it."""
     _record(request, Event.INVITE_REFUSED, {**refusal.context, "reason": refusal.code})
-    if refusal.status == 400:
-        detail = {refusal.attr: [refusal.detail]} if refusal.attr else refusal.detail
-        return exceptions.ValidationError(detail, code=refusal.code)
-    return exceptions.PermissionDenied(refusal.detail, code=refusal.code)
+    return refusal
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:

@@ -1,101 +1,112 @@
-"""Error codes of the two-factor endpoints (docs/api.md §2.5-§2.9, §2.14). The codes are the
-contract.
+"""Refusals of the two-factor use cases (docs/api.md §2.5-§2.9, §2.14, §2.18).
+
+``users_api.errors`` answers with them; the codes are the contract.
 """
 
-from rest_framework import exceptions
-from rest_framework.exceptions import ErrorDetail
+from users_api.domain_errors import DomainError, Kind
 
 
-def _field_error(attr: str, message: str, code: str) -> exceptions.ValidationError:
-    return exceptions.ValidationError({attr: [ErrorDetail(message, code=code)]})
+class SetupExpiredError(DomainError):
+    """No pending secret (setup never started, or older than 10 minutes)."""
+
+    code = "setup_expired"
+    detail = "Two-factor setup has expired or was never started. Start it again."
 
 
-class SetupExpired(exceptions.ValidationError):
-    """400: no pending secret (setup never started, or older than 10 minutes)."""
-
-    default_detail = "Two-factor setup has expired or was never started. Start it again."
-    default_code = "setup_expired"
+class TwoFactorNotEnabledError(DomainError):
+    code = "2fa_not_enabled"
+    detail = "Two-factor authentication is not enabled for this account."
 
 
-class TwoFactorNotEnabled(exceptions.ValidationError):
-    default_detail = "Two-factor authentication is not enabled for this account."
-    default_code = "2fa_not_enabled"
+class TokenInvalidError(DomainError):
+    """At setup validation: the code does not match the pending secret."""
+
+    code = "token_invalid"
+    detail = "The code is not valid. Check your authenticator app."
+    attr = "token"
 
 
-def token_invalid() -> exceptions.ValidationError:
-    """400 at setup validation: the code does not match the pending secret."""
-    return _field_error(
-        "token", "The code is not valid. Check your authenticator app.", "token_invalid"
-    )
+class SecondFactorExpiredError(DomainError):
+    """At ``/api/login/token/``: no password step in this session, or older than 10 minutes."""
+
+    kind = Kind.UNAUTHENTICATED
+    code = "2fa_expired"
+    detail = "The login has expired. Sign in with your password again."
 
 
-class SecondFactorExpired(exceptions.AuthenticationFailed):
-    """401 at ``/api/login/token/``: no password step in this session, or older than 10 min."""
+class SecondFactorInvalidError(DomainError):
+    """At ``/api/login/token/``: wrong, used or replayed code."""
 
-    default_detail = "The login has expired. Sign in with your password again."
-    default_code = "2fa_expired"
-
-
-class SecondFactorInvalid(exceptions.AuthenticationFailed):
-    """401 at ``/api/login/token/``: wrong, used or replayed code."""
-
-    default_detail = "The code is not valid."
-    default_code = "2fa_invalid"
+    kind = Kind.UNAUTHENTICATED
+    code = "2fa_invalid"
+    detail = "The code is not valid."
 
 
-def incorrect_password() -> exceptions.ValidationError:
-    """400 at ``/api/reauthenticate/`` (the session stays valid, so not a 401)."""
-    return _field_error("password", "The password is not correct.", "incorrect_password")
+# --- Re-authentication: the session stays valid, so these are 400s, not 401s --------------------
 
 
-def reauth_token_required() -> exceptions.ValidationError:
-    """400 at ``/api/reauthenticate/``: the account has 2FA and no ``token`` was sent."""
-    return _field_error("token", "Enter a code from your authenticator app.", "2fa_required")
+class IncorrectPasswordError(DomainError):
+    code = "incorrect_password"
+    detail = "The password is not correct."
+    attr = "password"
 
 
-def reauth_passkey_required() -> exceptions.ValidationError:
-    """400 at ``/api/reauthenticate/``: passkeys are the account's second factor, none was sent."""
-    return _field_error("passkey", "Confirm with one of your passkeys.", "2fa_required")
+class ReauthTokenRequiredError(DomainError):
+    """The account has 2FA and no ``token`` was sent."""
+
+    code = "2fa_required"
+    detail = "Enter a code from your authenticator app."
+    attr = "token"
 
 
-def reauth_passkey_expired() -> exceptions.ValidationError:
-    return _field_error(
-        "passkey",
-        "The passkey request has expired or was already used. Start again.",
-        "challenge_expired",
-    )
+class ReauthPasskeyRequiredError(DomainError):
+    """Passkeys are the account's second factor and none was sent."""
+
+    code = "2fa_required"
+    detail = "Confirm with one of your passkeys."
+    attr = "passkey"
 
 
-def reauth_token_invalid() -> exceptions.ValidationError:
-    """400 at ``/api/reauthenticate/``: wrong, used or replayed code."""
-    return _field_error("token", "The code is not valid.", "2fa_invalid")
+class ReauthTokenInvalidError(DomainError):
+    """Wrong, used or replayed code."""
+
+    code = "2fa_invalid"
+    detail = "The code is not valid."
+    attr = "token"
 
 
-# --- Passkeys (docs/api.md §2.18) ---------------------------------------------------------------
+# --- Passkeys (docs/api.md §2.18) ----------------------------------------------------------------
 
 
-class PasskeyChallengeExpired(exceptions.ValidationError):
-    """400 at registration: no ceremony begun in this session, or older than its lifetime."""
+class PasskeyChallengeExpiredError(DomainError):
+    """No ceremony begun in this session, or older than its lifetime, or already used."""
 
-    default_detail = "The passkey request has expired or was already used. Start again."
-    default_code = "challenge_expired"
-
-
-def passkey_invalid(attr: str = "credential") -> exceptions.ValidationError:
-    """400: the WebAuthn response does not verify (origin, challenge, signature, counter)."""
-    return _field_error(attr, "The passkey response could not be verified.", "passkey_invalid")
+    code = "challenge_expired"
+    detail = "The passkey request has expired or was already used. Start again."
 
 
-def registration_refused(code: str) -> exceptions.ValidationError:
-    messages = {
-        "max_passkeys": "An account can have at most 10 passkeys.",
-        "passkey_already_registered": "This passkey is already registered.",
-    }
-    return _field_error("credential", messages[code], code)
+class PasskeyInvalidError(DomainError):
+    """The WebAuthn response does not verify (origin, challenge, signature, counter)."""
+
+    code = "passkey_invalid"
+    detail = "The passkey response could not be verified."
+    attr = "credential"
 
 
-class NoPasskeys(exceptions.ValidationError):
-    """400: the account has no passkey turned on as a second factor."""
+class TooManyPasskeysError(DomainError):
+    code = "max_passkeys"
+    detail = "An account can have at most 10 passkeys."
+    attr = "credential"
 
-    default_detail = "This account does not use passkeys as a second factor."
-    default_code = "no_passkeys"
+
+class PasskeyAlreadyRegisteredError(DomainError):
+    code = "passkey_already_registered"
+    detail = "This passkey is already registered."
+    attr = "credential"
+
+
+class NoPasskeysError(DomainError):
+    """The account has no passkey turned on as a second factor."""
+
+    code = "no_passkeys"
+    detail = "This account does not use passkeys as a second factor."

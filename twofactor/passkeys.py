@@ -1,6 +1,5 @@
 """Passkey use cases (docs/api.md §2.18): register, verify as a second factor, rename, remove."""
 
-import enum
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,19 +11,8 @@ from accounts.models import Passkey, SecurityEvent, User
 from accounts.models.passkeys import MAX_PASSKEYS_PER_USER
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-from twofactor import passkey_ceremony
+from twofactor import errors, passkey_ceremony
 from twofactor.passkey_ceremony import CeremonyError
-
-
-class RegistrationRefused(enum.Enum):
-    TOO_MANY = "max_passkeys"
-    ALREADY_REGISTERED = "passkey_already_registered"
-
-
-class PasskeyRegistrationError(Exception):
-    def __init__(self, reason: RegistrationRefused) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
 
 
 def _lock(user: User) -> None:
@@ -45,13 +33,17 @@ def register_passkey(
 ) -> Passkey:
     """Verify an attestation against ``challenge`` and store the new passkey.
 
-    Raises ``CeremonyError`` (the response does not verify) or ``PasskeyRegistrationError``.
+    Raises ``errors.PasskeyInvalidError`` (the response does not verify),
+    ``errors.TooManyPasskeysError`` or ``errors.PasskeyAlreadyRegisteredError``.
     """
-    verified = passkey_ceremony.verify_registration(credential=credential, challenge=challenge)
+    try:
+        verified = passkey_ceremony.verify_registration(credential=credential, challenge=challenge)
+    except CeremonyError:
+        raise errors.PasskeyInvalidError from None
     with transaction.atomic():
         _lock(user)
         if Passkey.objects.filter(user=user).count() >= MAX_PASSKEYS_PER_USER:
-            raise PasskeyRegistrationError(RegistrationRefused.TOO_MANY)
+            raise errors.TooManyPasskeysError
         try:
             with transaction.atomic():
                 passkey = Passkey.objects.create(
@@ -64,7 +56,7 @@ def register_passkey(
                     backed_up=verified.credential_backed_up,
                 )
         except IntegrityError:
-            raise PasskeyRegistrationError(RegistrationRefused.ALREADY_REGISTERED) from None
+            raise errors.PasskeyAlreadyRegisteredError from None
         security_events.record(
             type=SecurityEvent.Type.PASSKEY_REGISTERED,
             user=user,

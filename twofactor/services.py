@@ -14,8 +14,7 @@ from accounts import emails
 from accounts.models import Passkey, SecurityEvent, User
 from accounts.services import security_events, sessions
 from accounts.services.security_events import RequestMeta
-from twofactor import backup_codes, passkeys, throttling, totp
-from twofactor.errors import TwoFactorNotEnabled
+from twofactor import backup_codes, errors, passkeys, throttling, totp
 from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
 from users_api import metrics
 from users_api.prepared import PreparedQuery
@@ -174,14 +173,14 @@ def _use_backup_code(*, user: User, code: str) -> int | None:
 def regenerate_backup_codes(*, user: User, meta: RequestMeta | None = None) -> list[str]:
     """Replace the user's backup codes with ten new ones and return them (shown only once)."""
     if not has_totp(user):
-        raise TwoFactorNotEnabled()
+        raise errors.TwoFactorNotEnabledError
     codes = backup_codes.generate()
     salt = backup_codes.new_salt()
     digests = [backup_codes.digest(code, salt=salt) for code in codes]  # slow: outside the lock
     with transaction.atomic():
         _lock(user)
         if not has_totp(user):  # disabled while we were hashing
-            raise TwoFactorNotEnabled()
+            raise errors.TwoFactorNotEnabledError
         BackupCodeSet.objects.filter(user=user).delete()
         code_set = BackupCodeSet.objects.create(user=user, salt=salt)
         BackupCode.objects.bulk_create(

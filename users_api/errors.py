@@ -16,10 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from users_api import metrics
+from users_api.domain_errors import DomainError, Kind
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +126,18 @@ def first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[str, str, str 
     return (str(code), str(detail), "__".join(path) or None)
 
 
+def _as_api_exception(exc: DomainError) -> exceptions.APIException:
+    """The status each kind of refusal answers with (see ``users_api.domain_errors``)."""
+    detail = ErrorDetail(exc.detail, code=exc.code)
+    if exc.kind is Kind.INVALID:
+        return exceptions.ValidationError({exc.attr: [detail]} if exc.attr else [detail])
+    if exc.kind is Kind.UNAUTHENTICATED:
+        return exceptions.AuthenticationFailed(detail)
+    if exc.kind is Kind.FORBIDDEN:
+        return exceptions.PermissionDenied(detail)
+    return Conflict(detail)
+
+
 def _is_backend_down(exc: BaseException) -> bool:
     """The database or the cache cannot be reached: the client should retry, not a bug."""
     return isinstance(
@@ -137,7 +151,9 @@ def _is_backend_down(exc: BaseException) -> bool:
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """DRF exception handler: every exception becomes the contract's body."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        exc = _as_api_exception(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

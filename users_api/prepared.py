@@ -6,12 +6,19 @@ runs (the API key lookup, the user representation) that costs more than running 
 ``PreparedQuery`` keeps the compiled SQL and the recipe for turning its rows into model
 instances (the same steps as Django's ``ModelIterable``); it holds no rows, so every call reads
 the current data and nothing about authorization is cached.
+
+On PostgreSQL the SQL is sent with server-side binding, so psycopg prepares it on the pooled
+connection after a few runs (its ``prepare_threshold``) and PostgreSQL skips parsing and planning,
+as any plain psycopg client does; Django's own cursors bind client-side and never prepare.
+``DATABASE_PREPARED_STATEMENTS=false`` turns that off (PgBouncer before 1.21 in transaction
+mode; docs/scaling.md).
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -32,6 +39,25 @@ def _adapt(value: Any, connection: Any) -> Any:
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+def _cursor(connection: Any) -> Any:
+    """A cursor that lets psycopg prepare the statement (PostgreSQL), else the usual one."""
+    if (
+        connection.vendor != "postgresql"
+        or not settings.DATABASE_PREPARED_STATEMENTS
+        # While queries are recorded (DEBUG, query-count assertions) Django's own cursor runs
+        # the same SQL: it records the statement's text, a prepared one is recorded as None.
+        or connection.queries_logged
+    ):
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    # As ``connection.cursor()`` does, with a server-binding cursor instead of the default.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 class PreparedQuery(Generic[M]):
@@ -88,7 +114,7 @@ class PreparedQuery(Generic[M]):
         params = list(params)
         for name, position in positions.items():
             params[position] = _adapt(values[name], connection)
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:

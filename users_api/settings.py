@@ -117,6 +117,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# The hot paths' queries are prepared on the server (users_api/prepared.py); off behind a
+# transaction pooler that cannot keep prepared statements (PgBouncer < 1.21; docs/scaling.md).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -129,6 +132,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].update(
         {
             "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=2),
+            # psycopg prepares a statement after this many runs on a connection; only the
+            # server-binding cursors of users_api/prepared.py qualify (Django's bind client-side).
+            "prepare_threshold": 2 if DATABASE_PREPARED_STATEMENTS else None,
             # A pool saves a connection handshake per request (5-12x throughput here); a short
             # timeout turns an unreachable database into a quick 503 instead of a hang.
             "pool": {

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 
 from accounts import notifications, profile_rules, staff_powers
@@ -172,16 +172,13 @@ class UserUpdateSerializer(serializers.Serializer):
     def _check_rules(self, attrs: dict[str, Any]) -> None:
         request = self.context["request"]
         via_key = isinstance(request.auth, PersonalAPIKey)
-        try:
-            profile_rules.check_change(
-                user=self.instance,
-                changes=attrs,
-                caller_is_staff=request.user.is_staff,
-                caller_is_superuser=request.user.is_superuser,
-                session=None if via_key else request.session,
-            )
-        except profile_rules.ProfileChangeRefusedError as exc:
-            raise exceptions.PermissionDenied(str(exc), code=exc.code) from None
+        profile_rules.check_change(
+            user=self.instance,
+            changes=attrs,
+            caller_is_staff=request.user.is_staff,
+            caller_is_superuser=request.user.is_superuser,
+            session=None if via_key else request.session,
+        )
         staff_powers.check_may_act_on(
             request, self.instance, sensitive=bool(profile_rules.hands_over(self.instance, attrs))
         )

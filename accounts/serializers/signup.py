@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from accounts import errors
 from accounts.models import User
 from accounts.models.user import UserManager
 from accounts.services import signup as signup_services
@@ -28,7 +29,7 @@ class SignupSerializer(serializers.Serializer):
     def validate_email(self, value: str) -> str:
         email = UserManager.normalize_email(value)
         if signup_services.email_is_taken(email):
-            raise serializers.ValidationError(signup_services.EMAIL_TAKEN, code="unique")
+            raise serializers.ValidationError(errors.SignUpEmailTakenError.detail, code="unique")
         return email
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

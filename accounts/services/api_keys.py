@@ -9,26 +9,12 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
-from rest_framework.exceptions import ErrorDetail
 
-from accounts import key_crypto
+from accounts import errors, key_crypto
 from accounts.models import PersonalAPIKey, SecurityEvent, User
 from accounts.models.api_keys import MAX_KEYS_PER_USER
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-
-
-class TooManyKeys(exceptions.ValidationError):
-    def __init__(self) -> None:
-        super().__init__(
-            [
-                ErrorDetail(
-                    f"A user can have at most {MAX_KEYS_PER_USER} personal API keys.",
-                    code="max_keys",
-                )
-            ]
-        )
 
 
 def _key_context(key: PersonalAPIKey) -> dict[str, object]:
@@ -48,7 +34,9 @@ def create_key(
     # Lock the user row so parallel creations count the keys one after another.
     User.objects.select_for_update().only("pk").get(pk=user.pk)
     if PersonalAPIKey.objects.filter(user=user).count() >= MAX_KEYS_PER_USER:
-        raise TooManyKeys()
+        raise errors.TooManyKeysError(
+            f"A user can have at most {MAX_KEYS_PER_USER} personal API keys."
+        )
     value = key_crypto.generate()
     key = PersonalAPIKey.objects.create(
         user=user,

@@ -12,30 +12,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import email_codes, emails
+from accounts import email_codes, emails, errors
 from accounts.models import EmailVerificationCode, SecurityEvent, User
 from accounts.services import security_events, sessions
 from accounts.services.security_events import RequestMeta
-
-
-class InvalidCodeError(Exception):
-    """Unknown user, wrong, expired or superseded code: one answer for all."""
-
-
-class TooManyAttemptsError(Exception):
-    """The code's attempt budget is spent; the code stays until it expires or is replaced."""
-
-
-class EmailTakenError(Exception):
-    """The pending address now belongs to another account."""
-
-
-class AlreadyVerifiedError(Exception):
-    """The account email is verified and no change is pending: nothing to send or confirm."""
-
-
-class NoPendingEmailChangeError(Exception):
-    """There is no staged email change to cancel."""
 
 
 class Verified(enum.Enum):
@@ -86,7 +66,7 @@ def send_verification_code(*, user: User) -> None:
 def request_verification(*, user: User) -> None:
     """Send a code on the user's request (``request_email_verification``)."""
     if user.is_email_verified and not user.pending_email:
-        raise AlreadyVerifiedError
+        raise errors.AlreadyVerifiedError
     send_verification_code(user=user)
 
 
@@ -110,7 +90,7 @@ def request_email_change(*, user: User, new_email: str, meta: RequestMeta | None
 @transaction.atomic
 def cancel_email_change(*, user: User, meta: RequestMeta | None = None) -> None:
     if not user.pending_email:
-        raise NoPendingEmailChangeError
+        raise errors.NoPendingEmailChangeError
     cancelled = user.pending_email
     user.pending_email = None
     user.save(update_fields=["pending_email"])
@@ -126,17 +106,19 @@ def cancel_email_change(*, user: User, meta: RequestMeta | None = None) -> None:
 def verify_email(*, user: User, code: str, meta: RequestMeta | None = None) -> Verified:
     """Check ``code`` (already normalised) and apply what it confirms.
 
-    Raises ``AlreadyVerifiedError`` (before any code check), ``InvalidCodeError``,
-    ``TooManyAttemptsError`` or ``EmailTakenError``. Not atomic on
+    Raises ``errors.AlreadyVerifiedError`` (before any code check), ``errors.InvalidCodeError``,
+    ``errors.TooManyAttemptsError`` or ``errors.EmailTakenError``. Not atomic on
     purpose: the spent attempt must stay spent when the code is wrong, so do not call this inside
     a transaction that a refusal rolls back.
     """
     if user.is_email_verified and not user.pending_email:
-        raise AlreadyVerifiedError
+        raise errors.AlreadyVerifiedError(
+            "This email address is already verified and no change is pending."
+        )
     target = target_email(user)
     row = EmailVerificationCode.objects.filter(user=user).first()
     if row is None or row.expires_at <= timezone.now() or row.target_email != target:
-        raise InvalidCodeError
+        raise errors.InvalidCodeError
     # Spend one attempt before comparing. Conditional on the same code still being there, so a
     # guess against a code replaced meanwhile spends nothing of the new one.
     spent = EmailVerificationCode.objects.filter(
@@ -146,10 +128,10 @@ def verify_email(*, user: User, code: str, meta: RequestMeta | None = None) -> V
         if EmailVerificationCode.objects.filter(
             pk=row.pk, code_digest=row.code_digest, attempts__gte=email_codes.MAX_ATTEMPTS
         ).exists():
-            raise TooManyAttemptsError
-        raise InvalidCodeError
+            raise errors.TooManyAttemptsError
+        raise errors.InvalidCodeError
     if not email_codes.matches(row.code_digest, user_id=user.pk, target_email=target, code=code):
-        raise InvalidCodeError
+        raise errors.InvalidCodeError
     return _confirm(user=user, row=row, meta=meta)
 
 
@@ -158,12 +140,12 @@ def _confirm(*, user: User, row: EmailVerificationCode, meta: RequestMeta | None
     # Consuming the row is the single-use check: of two parallel requests with the right code
     # only one deletes it.
     if not EmailVerificationCode.objects.filter(pk=row.pk, code_digest=row.code_digest).delete()[0]:
-        raise InvalidCodeError
+        raise errors.InvalidCodeError
     # Lock and reload the caller's instance: the view logs it in afterwards, so it must carry the
     # session generation written below.
     user.refresh_from_db(from_queryset=User.objects.select_for_update())
     if target_email(user) != row.target_email:
-        raise InvalidCodeError
+        raise errors.InvalidCodeError
     if not user.pending_email:
         user.is_email_verified = True
         user.save(update_fields=["is_email_verified"])
@@ -177,7 +159,7 @@ def _confirm(*, user: User, row: EmailVerificationCode, meta: RequestMeta | None
 def _swap_email(*, user: User, meta: RequestMeta | None) -> Verified:
     old_email, new_email = user.email, user.pending_email or ""
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
-        raise EmailTakenError
+        raise errors.EmailTakenError
     was_verified = user.is_email_verified
     user.email, user.pending_email, user.is_email_verified = new_email, None, True
     try:
@@ -185,7 +167,7 @@ def _swap_email(*, user: User, meta: RequestMeta | None) -> Verified:
             user.save(update_fields=["email", "pending_email", "is_email_verified"])
     except IntegrityError:  # taken between the check and the write
         user.email, user.pending_email, user.is_email_verified = old_email, new_email, was_verified
-        raise EmailTakenError from None
+        raise errors.EmailTakenError from None
     sessions.revoke_all_sessions(user=user)
     security_events.record(
         type=SecurityEvent.Type.EMAIL_CHANGE_CONFIRMED,

@@ -15,17 +15,13 @@ from functools import partial
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 
-from accounts import emails
+from accounts import emails, errors
 from accounts.models import SecurityEvent, User
 from accounts.services import security_events, sessions
 from accounts.services.security_events import RequestMeta
 from accounts.tasks import send_reset_link
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidTokenError(Exception):
-    """Unknown user, or a wrong, expired or used token: one answer for all."""
 
 
 def request_reset(*, email: str, meta: RequestMeta) -> None:
@@ -45,16 +41,16 @@ def _enqueue(task_kwargs: dict[str, str | None]) -> None:
 
 
 def user_for_token(*, uuid: str, token: str) -> User:
-    """The active user whose reset ``token`` this is; else ``InvalidTokenError``."""
+    """The active user whose reset ``token`` this is; else ``errors.InvalidTokenError``."""
     try:
         parsed = uuid_lib.UUID(uuid)
     except ValueError:
-        raise InvalidTokenError from None
+        raise errors.InvalidTokenError from None
     if not token.isascii():  # a lone surrogate would break the HMAC comparison
-        raise InvalidTokenError
+        raise errors.InvalidTokenError
     user = User.objects.filter(uuid=parsed, is_active=True).first()
     if user is None or not default_token_generator.check_token(user, token):
-        raise InvalidTokenError
+        raise errors.InvalidTokenError
     return user
 
 
@@ -67,7 +63,7 @@ def reset_password(*, user: User, token: str, password: str, meta: RequestMeta) 
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not default_token_generator.check_token(locked, token):
-        raise InvalidTokenError
+        raise errors.InvalidTokenError
     locked.set_password(password)
     locked.save(update_fields=["password"])
     # The new hash already ends sessions and pending logins (their auth hash no longer

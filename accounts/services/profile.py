@@ -9,12 +9,11 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts import emails, json_limits
+from accounts import emails, errors, json_limits
 from accounts.models import SecurityEvent, User
 from accounts.services import email_verification, security_events, sessions
 from accounts.services.security_events import RequestMeta
 from organizations.models import Organization, OrganizationMembership, Team
-from users_api.errors import Conflict
 
 # Plain attributes a PATCH may set as sent.
 _PLAIN_FIELDS = (
@@ -132,17 +131,13 @@ def _after_passkeys_turned_on(
     )
 
 
-class DocumentTooLargeError(Exception):
-    """The merged document would exceed ``accounts.json_limits``."""
-
-
 @transaction.atomic
 def update_hedgehog_config(*, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Merge the sent top-level keys into the hedgehog configuration; return the result."""
     locked = User.objects.select_for_update().only("hedgehog_config").get(pk=user.pk)
     merged = {**(locked.hedgehog_config or {}), **changes}
     if not json_limits.within_limits(merged):  # each PATCH may add keys: bound the whole
-        raise DocumentTooLargeError
+        raise errors.DocumentTooLargeError
     user.hedgehog_config = merged
     user.save(update_fields=["hedgehog_config"])
     return user.hedgehog_config
@@ -167,10 +162,6 @@ def delete_user(*, user: User) -> None:
         user=locked
     )
     if shared.exists():
-        raise Conflict(
-            "Other members remain in one of your organizations: leave it or remove them before "
-            "deleting your account.",
-            code="conflict",
-        )
+        raise errors.AccountSharedError
     Organization.objects.filter(pk__in=organizations).delete()
     locked.delete()

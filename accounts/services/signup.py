@@ -1,23 +1,14 @@
 """Sign-up: a new user with their own organization, first team and owner membership."""
 
 from django.db import IntegrityError, transaction
-from rest_framework import exceptions
-from rest_framework.exceptions import ErrorDetail
 
+from accounts import errors
 from accounts.models import User
 from accounts.services import email_verification
 from organizations import services as organization_services
 from organizations.models import Organization, OrganizationMembership, Team
 
 FIRST_TEAM_NAME = "Default project"
-EMAIL_TAKEN = "An account with this email already exists."
-
-
-class EmailTaken(exceptions.ValidationError):
-    """The address already belongs to an account (docs/api.md §2.14: 400 attr=email code=unique)."""
-
-    def __init__(self) -> None:
-        super().__init__({"email": [ErrorDetail(EMAIL_TAKEN, code="unique")]})
 
 
 def default_organization_name(first_name: str) -> str:
@@ -53,7 +44,7 @@ def sign_up(
                 is_email_verified=False,
             )
     except IntegrityError:
-        raise EmailTaken() from None
+        raise errors.SignUpEmailTakenError from None
 
     organization = organization_services.create_organization(
         name=organization_name or default_organization_name(first_name)

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import login_flow, lookup
+from accounts import errors, login_flow, lookup
 from accounts.models import LoginSession, User
 from accounts.serializers.email_verification import (
     EmailVerificationSentSerializer,
@@ -51,31 +51,6 @@ def _active_user(request: Request, value: str) -> User | None:
     return User.objects.filter(uuid=parsed, is_active=True).first()
 
 
-# The contract's answer to each refusal of ``verify_email``: (attr, code, message).
-_REFUSALS: dict[type[Exception], tuple[str, str, str]] = {
-    email_verification.InvalidCodeError: (
-        "code",
-        "invalid_code",
-        "This code is invalid or has expired.",
-    ),
-    email_verification.TooManyAttemptsError: (
-        "code",
-        "too_many_attempts",
-        "Too many attempts with this code. Request a new one.",
-    ),
-    email_verification.EmailTakenError: (
-        "email",
-        "email_taken",
-        "This email address now belongs to another account.",
-    ),
-}
-
-
-def _refusal(exc: Exception) -> serializers.ValidationError:
-    attr, code, message = _REFUSALS[type(exc)]
-    return serializers.ValidationError({attr: [serializers.ErrorDetail(message, code=code)]})
-
-
 class RequestEmailVerificationView(APIView):
     permission_classes = [AllowAny, APIScopePermission]  # anonymous; an API key is refused
     throttle_classes = [EmailVerificationRequestThrottle]
@@ -99,12 +74,7 @@ class RequestEmailVerificationView(APIView):
         serializer.is_valid(raise_exception=True)
         user = _active_user(request, serializer.validated_data["uuid"])
         if user is not None:
-            try:
-                email_verification.request_verification(user=user)
-            except email_verification.AlreadyVerifiedError:
-                raise serializers.ValidationError(
-                    "This email address is already verified.", code="already_verified"
-                ) from None
+            email_verification.request_verification(user=user)
         return Response({"success": True})
 
 
@@ -143,19 +113,11 @@ class VerifyEmailView(APIView):
         serializer = VerifyEmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = _active_user(request, serializer.validated_data["uuid"])
-        try:
-            if user is None:
-                raise email_verification.InvalidCodeError
-            verified = email_verification.verify_email(
-                user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
-            )
-        except tuple(_REFUSALS) as exc:
-            raise _refusal(exc) from None
-        except email_verification.AlreadyVerifiedError:
-            raise serializers.ValidationError(
-                "This email address is already verified and no change is pending.",
-                code="already_verified",
-            ) from None
+        if user is None:
+            raise errors.InvalidCodeError
+        verified = email_verification.verify_email(
+            user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
+        )
         if login_flow.needs_second_factor(user):
             return Response({"success": True, "requires_2fa": True})
         if verified is email_verification.Verified.EMAIL_CHANGED and not _owner_session(
@@ -190,12 +152,7 @@ class CancelEmailChangeRequestView(APIView):
         responses={200: UserSerializer},
     )
     def patch(self, request: Request) -> Response:
-        try:
-            email_verification.cancel_email_change(user=request.user, meta=RequestMeta.of(request))
-        except email_verification.NoPendingEmailChangeError:
-            raise serializers.ValidationError(
-                "There is no pending email change.", code="email_change_request_not_found"
-            ) from None
+        email_verification.cancel_email_change(user=request.user, meta=RequestMeta.of(request))
         return Response(
             UserSerializer(
                 User.objects.get_for_representation(request.user.pk),

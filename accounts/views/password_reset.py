@@ -33,16 +33,6 @@ _UUID = OpenApiParameter(
 )
 
 
-def _invalid_token() -> serializers.ValidationError:
-    return serializers.ValidationError(
-        {
-            "token": [
-                serializers.ErrorDetail("This link is invalid or has expired.", "invalid_token")
-            ]
-        }
-    )
-
-
 class PasswordResetRequestView(APIView):
     permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
     throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
@@ -85,10 +75,7 @@ class PasswordResetView(APIView):
     def get(self, request: Request, uuid: str) -> Response:
         query = PasswordResetTokenSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            password_reset.user_for_token(uuid=uuid, token=query.validated_data["token"])
-        except password_reset.InvalidTokenError:
-            raise _invalid_token() from None
+        password_reset.user_for_token(uuid=uuid, token=query.validated_data["token"])
         return Response(PasswordResetValidSerializer({"success": True}).data)
 
     @extend_schema(
@@ -106,16 +93,13 @@ class PasswordResetView(APIView):
         serializer = PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = serializer.validated_data["token"]
+        user = password_reset.user_for_token(uuid=uuid, token=token)
+        password = serializer.validated_data["password"]
         try:
-            user = password_reset.user_for_token(uuid=uuid, token=token)
-            password = serializer.validated_data["password"]
-            try:
-                password_validation.validate_password(password, user)
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError({"password": get_error_detail(exc)}) from exc
-            password_reset.reset_password(
-                user=user, token=token, password=password, meta=RequestMeta.of(request)
-            )
-        except password_reset.InvalidTokenError:
-            raise _invalid_token() from None
+            password_validation.validate_password(password, user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": get_error_detail(exc)}) from exc
+        password_reset.reset_password(
+            user=user, token=token, password=password, meta=RequestMeta.of(request)
+        )
         return Response(PasswordResetDoneSerializer({"email": user.email}).data)

@@ -3,7 +3,7 @@
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -195,9 +195,4 @@ class HedgehogConfigView(APIView):
         user = target_user(request, uuid)
         staff_powers.check_may_act_on(request, user, sensitive=False)
         changes = JSONObjectField().run_validation(request.data)
-        try:
-            return Response(profile.update_hedgehog_config(user=user, changes=changes))
-        except profile.DocumentTooLargeError:
-            raise serializers.ValidationError(
-                "The configuration would grow too large.", code="too_large"
-            ) from None
+        return Response(profile.update_hedgehog_config(user=user, changes=changes))

@@ -29,11 +29,12 @@ from twofactor.throttling import (
     ReauthenticateTokenThrottle,
 )
 from twofactor.views import SESSION_ERRORS, error_response
+from users_api.domain_errors import DomainError
 from users_api.permissions import APIScopePermission
 
 
 def _raise_unless_accepted(
-    request: Request, verification: services.Verification, invalid: exceptions.APIException
+    request: Request, verification: services.Verification, invalid: DomainError
 ) -> None:
     if verification.result is not services.Result.INVALID:
         throttling.refund_attempt(request)  # only failed codes stay counted
@@ -70,15 +71,15 @@ class LoginTokenView(APIView):
         serializer.is_valid(raise_exception=True)
         user = login_flow.pending_password_step(request)
         if user is None:
-            raise errors.SecondFactorExpired()
+            raise errors.SecondFactorExpiredError
         meta = RequestMeta.of(request)
         verification = services.verify_second_factor(
             user=user, token=serializer.validated_data["token"], meta=meta
         )
         if verification.result is services.Result.NOT_ENABLED:
             throttling.refund_attempt(request)
-            raise errors.SecondFactorExpired()  # 2FA was turned off meanwhile: log in afresh
-        _raise_unless_accepted(request, verification, errors.SecondFactorInvalid())
+            raise errors.SecondFactorExpiredError  # 2FA was turned off meanwhile: log in afresh
+        _raise_unless_accepted(request, verification, errors.SecondFactorInvalidError())
         login_flow.forget_password_step(request)
         method = f"password+{verification.method}"  # password+totp, password+backup_code
         login_flow.start_session(request, user, method=method)
@@ -136,7 +137,7 @@ class ReauthenticateView(APIView):
                 context={"reason": "reauthenticate"},
             )
             throttling.refund_attempt(request)  # the code was not checked (own throttle above)
-            raise errors.incorrect_password()
+            raise errors.IncorrectPasswordError
         if user.password != password_hash:
             # check_password upgraded the stored hash, which is part of the session auth hash.
             update_session_auth_hash(request, user)
@@ -146,13 +147,13 @@ class ReauthenticateView(APIView):
         elif services.has_totp(user):
             token = serializer.validated_data.get("token")
             if not token:
-                raise errors.reauth_token_required()
+                raise errors.ReauthTokenRequiredError
             verification = services.verify_second_factor(user=user, token=token, meta=meta)
-            _raise_unless_accepted(request, verification, errors.reauth_token_invalid())
+            _raise_unless_accepted(request, verification, errors.ReauthTokenInvalidError())
             django_otp.login(request, verification.device)
         elif passkeys.uses_passkeys_for_2fa(user):
             throttling.refund_attempt(request)
-            raise errors.reauth_passkey_required()
+            raise errors.ReauthPasskeyRequiredError
         else:
             throttling.refund_attempt(request)  # no second factor: a sent code is not checked
         freshness.stamp(request.session)
@@ -169,12 +170,12 @@ def _check_reauth_passkey(request: Request, credential: dict, meta: RequestMeta)
     )
     if challenge is None:
         throttling.refund_attempt(request)  # nothing was checked
-        raise errors.reauth_passkey_expired()
+        raise errors.PasskeyChallengeExpiredError(attr="passkey")
     passkey = passkeys.verify_passkey(
         user=request.user, credential=credential, challenge=challenge, meta=meta
     )
     if passkey is None:
-        raise errors.passkey_invalid("passkey")  # a failed attempt: stays counted
+        raise errors.PasskeyInvalidError(attr="passkey")  # a failed attempt: stays counted
     throttling.refund_attempt(request)
 
 
@@ -201,7 +202,7 @@ class ReauthenticatePasskeyBeginView(APIView):
         """Begin re-authenticating with a passkey; send the assertion as `passkey` to
         `POST /api/reauthenticate/` with the password. The challenge lives 5 minutes, once."""
         if not passkeys.uses_passkeys_for_2fa(request.user):
-            raise errors.NoPasskeys()
+            raise errors.NoPasskeysError
         return Response(_begin(request, request.user, Purpose.REAUTHENTICATE))
 
 
@@ -233,9 +234,9 @@ class LoginPasskeyBeginView(APIView):
         passkeys. The challenge is bound to this session, lives 5 minutes and works once."""
         user = login_flow.pending_password_step(request)
         if user is None:
-            raise errors.SecondFactorExpired()
+            raise errors.SecondFactorExpiredError
         if not passkeys.uses_passkeys_for_2fa(user):
-            raise errors.NoPasskeys()
+            raise errors.NoPasskeysError
         return Response(_begin(request, user, Purpose.LOGIN))
 
 
@@ -272,7 +273,7 @@ class LoginPasskeyCompleteView(APIView):
         )
         if user is None or challenge is None:
             throttling.refund_attempt(request)  # nothing was checked
-            raise errors.SecondFactorExpired()
+            raise errors.SecondFactorExpiredError
         meta = RequestMeta.of(request)
         passkey = passkeys.verify_passkey(
             user=user,
@@ -287,7 +288,7 @@ class LoginPasskeyCompleteView(APIView):
                 meta=meta,
                 context={"method": "passkey"},
             )
-            raise errors.SecondFactorInvalid()
+            raise errors.SecondFactorInvalidError()
         throttling.refund_attempt(request)
         login_flow.forget_password_step(request)
         login_flow.start_session(request, user, method=LoginSession.Method.PASSWORD_PASSKEY)

@@ -16,7 +16,7 @@ from accounts.lookup import ME
 from accounts.models import Passkey
 from accounts.services.security_events import RequestMeta
 from twofactor import errors, passkey_ceremony, passkeys
-from twofactor.passkey_ceremony import CeremonyError, Purpose
+from twofactor.passkey_ceremony import Purpose
 from twofactor.serializers import (
     PasskeyRegistrationSerializer,
     PasskeyRenameSerializer,
@@ -161,16 +161,11 @@ class PasskeyRegisterCompleteView(APIView):
             request.session, purpose=Purpose.REGISTER, user_id=request.user.pk
         )
         if challenge is None:
-            raise errors.PasskeyChallengeExpired()
-        try:
-            passkey = passkeys.register_passkey(
-                user=request.user,
-                challenge=challenge,
-                meta=RequestMeta.of(request),
-                **serializer.validated_data,
-            )
-        except CeremonyError:
-            raise errors.passkey_invalid() from None
-        except passkeys.PasskeyRegistrationError as exc:
-            raise errors.registration_refused(exc.reason.value) from None
+            raise errors.PasskeyChallengeExpiredError
+        passkey = passkeys.register_passkey(
+            user=request.user,
+            challenge=challenge,
+            meta=RequestMeta.of(request),
+            **serializer.validated_data,
+        )
         return Response(PasskeySerializer(passkey).data, status=status.HTTP_201_CREATED)

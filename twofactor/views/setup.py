@@ -93,7 +93,7 @@ class TwoFactorValidateView(APIView):
         secret = pending_setup.pending(request.session, user_id=user.pk)
         if secret is None:
             throttling.refund_attempt(request)  # no code was checked
-            raise errors.SetupExpired()
+            raise errors.SetupExpiredError
         device = services.confirm_totp_setup(
             user=user,
             secret=secret,
@@ -102,7 +102,7 @@ class TwoFactorValidateView(APIView):
             keep_session_key=request.session.session_key,
         )
         if device is None:
-            raise errors.token_invalid()
+            raise errors.TokenInvalidError
         throttling.refund_attempt(request)  # only failed codes stay counted
         pending_setup.forget(request.session)
         update_session_auth_hash(request, user)  # keep this session; the others were revoked
