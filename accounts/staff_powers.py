@@ -9,9 +9,9 @@ superuser is for a superuser only, from their own session re-authenticated withi
 from django.conf import settings
 from rest_framework.request import Request
 
-from accounts import emails, errors, freshness
+from accounts import errors, freshness
 from accounts.models import PersonalAPIKey, SecurityEvent, User
-from accounts.services import security_events
+from accounts.services import notices
 from accounts.services.security_events import RequestMeta
 
 
@@ -34,19 +34,11 @@ def check_may_act_on(request: Request, user: User, *, sensitive: bool) -> None:
 
 def record_act(*, user: User, by: User, what: str, meta: RequestMeta | None) -> None:
     """Audit a superuser's sensitive act on another account and tell the account's owner."""
-    security_events.record(
-        type=SecurityEvent.Type.CHANGED_BY_ADMINISTRATOR,
+    notices.record_and_notify(
         user=user,
-        meta=meta,
-        context={"by_user_id": by.pk, "what": what},
-    )
-    emails.queue(
+        event=SecurityEvent.Type.CHANGED_BY_ADMINISTRATOR,
         template="changed_by_administrator",
-        to=user.email,
-        context={
-            "first_name": user.first_name,
-            "email": user.email,
-            "by_email": by.email,
-            "what": what,
-        },
+        meta=meta,
+        event_context={"by_user_id": by.pk, "what": what},
+        email_context={"by_email": by.email, "what": what},
     )

@@ -4,14 +4,16 @@ from organizations import views
 
 urlpatterns: list = [
     path(
-        "organizations/<str:organization_id>/invites/delegate/",
+        "organizations/<uuid:organization_id>/invites/delegate/",
         views.DelegateSetupView.as_view(),
         name="organization-invites-delegate",
     ),
     path(
-        "organizations/<str:organization_id>/invites/<str:invite_id>/",
+        "organizations/<uuid:organization_id>/invites/<uuid:invite_id>/",
         views.OrganizationInviteDetailView.as_view(),
         name="organization-invite-detail",
     ),
-    path("invites/<str:invite_id>/accept/", views.AcceptInviteView.as_view(), name="invite-accept"),
+    path(
+        "invites/<uuid:invite_id>/accept/", views.AcceptInviteView.as_view(), name="invite-accept"
+    ),
 ]

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,11 +30,10 @@ from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
 from organizations.throttling import DelegateSetupThrottle
 from users_api.errors import ErrorResponseSerializer
+from users_api.permissions import SessionOnly
 
 logger = logging.getLogger(__name__)
 
-# Documented as session-only: the views declare no scope, so every API key is refused.
-SESSION_ONLY = [{"Session": []}]
 Event = SecurityEvent.Type
 
 
@@ -49,19 +49,11 @@ def _refused(request: Request, refusal: errors.InviteRefusedError) -> errors.Inv
     return refusal
 
 
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Http404 from None
-
-
 class DelegateSetupView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
     throttle_classes = [DelegateSetupThrottle]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="organizations_invites_delegate",
         request=DelegateSetupSerializer,
         responses={
@@ -79,10 +71,10 @@ class DelegateSetupView(APIView):
             "Throttle `onboarding_delegate` (each call sends an email)."
         ),
     )
-    def post(self, request: Request, organization_id: str) -> Response:
+    def post(self, request: Request, organization_id: uuid.UUID) -> Response:
         membership = (
             OrganizationMembership.objects.select_related("organization")
-            .filter(organization_id=_uuid_or_404(organization_id), user=request.user)
+            .filter(organization_id=organization_id, user=request.user)
             .first()
         )
         if membership is None:
@@ -114,10 +106,9 @@ class DelegateSetupView(APIView):
 
 
 class AcceptInviteView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="invites_accept",
         request=None,
         responses={
@@ -135,14 +126,12 @@ class AcceptInviteView(APIView):
             "is then spent). Unknown, used or revoked invite: 404."
         ),
     )
-    def post(self, request: Request, invite_id: str) -> Response:
+    def post(self, request: Request, invite_id: uuid.UUID) -> Response:
         refusal = None
         try:
             with transaction.atomic():
                 try:
-                    context = services.accept_invite(
-                        user=request.user, invite_id=_uuid_or_404(invite_id)
-                    )
+                    context = services.accept_invite(user=request.user, invite_id=invite_id)
                 except errors.InviteRefusedError as exc:
                     refusal = exc  # what the refusal spent is committed with this transaction
                 else:
@@ -160,10 +149,9 @@ class AcceptInviteView(APIView):
 
 
 class OrganizationInviteDetailView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="organizations_invites_destroy",
         responses={
             204: OpenApiResponse(description="The invite is deleted."),
@@ -171,11 +159,13 @@ class OrganizationInviteDetailView(APIView):
         },
         summary="Revoke an invite; a pending setup delegation is undone.",
     )
-    def delete(self, request: Request, organization_id: str, invite_id: str) -> Response:
+    def delete(
+        self, request: Request, organization_id: uuid.UUID, invite_id: uuid.UUID
+    ) -> Response:
         invite = get_object_or_404(
             OrganizationInvite,
-            pk=_uuid_or_404(invite_id),
-            organization_id=_uuid_or_404(organization_id),
+            pk=invite_id,
+            organization_id=organization_id,
         )
         if invite.created_by_id != request.user.pk and not _is_admin(request, invite):
             raise exceptions.PermissionDenied(

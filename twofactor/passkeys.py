@@ -6,10 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from webauthn.helpers import bytes_to_base64url
 
-from accounts import emails
 from accounts.models import Passkey, SecurityEvent, User
 from accounts.models.passkeys import MAX_PASSKEYS_PER_USER
-from accounts.services import security_events
+from accounts.services import notices, security_events
 from accounts.services.security_events import RequestMeta
 from twofactor import errors, passkey_ceremony
 from twofactor.passkey_ceremony import CeremonyError
@@ -57,16 +56,13 @@ def register_passkey(
                 )
         except IntegrityError:
             raise errors.PasskeyAlreadyRegisteredError from None
-        security_events.record(
-            type=SecurityEvent.Type.PASSKEY_REGISTERED,
+        notices.record_and_notify(
             user=user,
-            meta=meta,
-            context={"passkey_id": str(passkey.pk), "name": name},
-        )
-        emails.queue(
+            event=SecurityEvent.Type.PASSKEY_REGISTERED,
             template="passkey_added",
-            to=user.email,
-            context={"first_name": user.first_name, "email": user.email, "name": name},
+            meta=meta,
+            event_context={"passkey_id": str(passkey.pk), "name": name},
+            email_context={"name": name},
         )
     return passkey
 
@@ -123,21 +119,13 @@ def remove_passkey(*, passkey: Passkey, meta: RequestMeta | None = None) -> None
         if not left and user.passkeys_enabled_for_2fa:
             User.objects.filter(pk=user.pk).update(passkeys_enabled_for_2fa=False)
             user.passkeys_enabled_for_2fa = False
-        security_events.record(
-            type=SecurityEvent.Type.PASSKEY_REMOVED,
+        notices.record_and_notify(
             user=user,
-            meta=meta,
-            context={"name": passkey.name},
-        )
-        emails.queue(
+            event=SecurityEvent.Type.PASSKEY_REMOVED,
             template="passkey_removed",
-            to=user.email,
-            context={
-                "first_name": user.first_name,
-                "email": user.email,
-                "name": passkey.name,
-                "passkeys_left": left,
-            },
+            meta=meta,
+            event_context={"name": passkey.name},
+            email_context={"name": passkey.name, "passkeys_left": left},
         )
 
 

@@ -10,9 +10,8 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts import emails
 from accounts.models import Passkey, SecurityEvent, User
-from accounts.services import security_events, sessions
+from accounts.services import notices, security_events
 from accounts.services.security_events import RequestMeta
 from twofactor import backup_codes, errors, passkeys, throttling, totp
 from twofactor.models import BackupCode, BackupCodeSet, TokenCheck, TOTPDevice
@@ -42,10 +41,6 @@ class Verification:
     @property
     def accepted(self) -> bool:
         return self.result is Result.ACCEPTED
-
-
-def _email_context(user: User) -> dict[str, str]:
-    return {"first_name": user.first_name, "email": user.email}
 
 
 def _lock(user: User) -> None:
@@ -90,9 +85,14 @@ def confirm_totp_setup(
             last_t=found.t,
             drift=found.drift,
         )
-        sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
-        security_events.record(type=SecurityEvent.Type.TWO_FACTOR_ENABLED, user=user, meta=meta)
-        emails.queue(template="two_factor_enabled", to=user.email, context=_email_context(user))
+        notices.record_and_notify(
+            user=user,
+            event=SecurityEvent.Type.TWO_FACTOR_ENABLED,
+            template="two_factor_enabled",
+            meta=meta,
+            end_sessions=True,
+            keep_session_key=keep_session_key,
+        )
     return device
 
 
@@ -127,16 +127,13 @@ def verify_second_factor(
             remaining = _use_backup_code(user=user, code=code)
             if remaining is not None:
                 device.throttle_reset()
-                security_events.record(
-                    type=SecurityEvent.Type.BACKUP_CODE_USED,
+                notices.record_and_notify(
                     user=user,
-                    meta=meta,
-                    context={"remaining": remaining},
-                )
-                emails.queue(
+                    event=SecurityEvent.Type.BACKUP_CODE_USED,
                     template="backup_code_used",
-                    to=user.email,
-                    context={**_email_context(user), "remaining": remaining},
+                    meta=meta,
+                    event_context={"remaining": remaining},
+                    email_context={"remaining": remaining},
                 )
                 return Verification(
                     Result.ACCEPTED,
@@ -186,11 +183,11 @@ def regenerate_backup_codes(*, user: User, meta: RequestMeta | None = None) -> l
         BackupCode.objects.bulk_create(
             BackupCode(code_set=code_set, digest=digest) for digest in digests
         )
-        security_events.record(
-            type=SecurityEvent.Type.BACKUP_CODES_REGENERATED, user=user, meta=meta
-        )
-        emails.queue(
-            template="backup_codes_regenerated", to=user.email, context=_email_context(user)
+        notices.record_and_notify(
+            user=user,
+            event=SecurityEvent.Type.BACKUP_CODES_REGENERATED,
+            template="backup_codes_regenerated",
+            meta=meta,
         )
     return codes
 
@@ -252,10 +249,13 @@ def disable_two_factor(
         if not (devices or code_sets or passkeys_removed):
             return False
         context = {"by_user_id": by.pk} if by is not None and by.pk != user.pk else {}
-        security_events.record(
-            type=SecurityEvent.Type.TWO_FACTOR_DISABLED, user=user, meta=meta, context=context
+        notices.record_and_notify(
+            user=user,
+            event=SecurityEvent.Type.TWO_FACTOR_DISABLED,
+            template="two_factor_disabled",
+            meta=meta,
+            event_context=context,
         )
-        emails.queue(template="two_factor_disabled", to=user.email, context=_email_context(user))
     return True
 
 

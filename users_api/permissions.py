@@ -58,7 +58,12 @@ class APIScopePermission(permissions.BasePermission):
 
 
 class SessionOnly(permissions.BasePermission):
-    """Refuse API keys outright (key management, two-factor, account deletion, ...)."""
+    """Refuse API keys outright: the one way a route says keys may not call it.
+
+    Key management, two-factor, sessions, invites, account deletion, and the anonymous routes
+    (login, sign-up, email codes, password reset). ``APIScopePermission`` also refuses a key on a
+    route that declares no scope, but only as a safety net: routes say it with this class.
+    """
 
     message = "This action requires a session; API keys cannot perform it."
     code = "permission_denied"

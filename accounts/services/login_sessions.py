@@ -9,9 +9,9 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import devices, emails
+from accounts import devices
 from accounts.models import KnownDevice, LoginSession, SecurityEvent, User
-from accounts.services import security_events, sessions
+from accounts.services import notices, security_events, sessions
 from accounts.services.security_events import RequestMeta
 
 # ``last_activity`` is written at most this often per session (not on every request).
@@ -45,18 +45,13 @@ def open_login_session(
         user=user, device=device, defaults={"first_seen_at": now, "last_seen_at": now}
     )
     if created and had_devices:
-        security_events.record(
-            type=SecurityEvent.Type.NEW_DEVICE_SIGN_IN,
+        notices.record_and_notify(
             user=user,
-            meta=meta,
-            context={"device": device, "login_method": method},
-        )
-        emails.queue(
+            event=SecurityEvent.Type.NEW_DEVICE_SIGN_IN,
             template="new_device_sign_in",
-            to=user.email,
-            context={
-                "first_name": user.first_name,
-                "email": user.email,
+            meta=meta,
+            event_context={"device": device, "login_method": method},
+            email_context={
                 "device": device,
                 "ip": meta.ip or "unknown",
                 "at": now.strftime("%Y-%m-%d %H:%M UTC"),

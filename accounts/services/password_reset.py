@@ -15,9 +15,9 @@ from functools import partial
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 
-from accounts import emails, errors
+from accounts import errors
 from accounts.models import SecurityEvent, User
-from accounts.services import security_events, sessions
+from accounts.services import notices
 from accounts.services.security_events import RequestMeta
 from accounts.tasks import send_reset_link
 
@@ -68,11 +68,11 @@ def reset_password(*, user: User, token: str, password: str, meta: RequestMeta) 
     locked.save(update_fields=["password"])
     # The new hash already ends sessions and pending logins (their auth hash no longer
     # matches); bump the generation too, so nothing depends on that detail.
-    sessions.revoke_all_sessions(user=locked)
-    security_events.record(type=SecurityEvent.Type.PASSWORD_RESET, user=locked, meta=meta)
-    emails.queue(
+    notices.record_and_notify(
+        user=locked,
+        event=SecurityEvent.Type.PASSWORD_RESET,
         template="password_reset_completed",
-        to=locked.email,
-        context={"first_name": locked.first_name, "email": locked.email},
+        meta=meta,
+        end_sessions=True,
     )
     user.password, user.session_generation = locked.password, locked.session_generation

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts import emails, errors, json_limits
+from accounts import errors, json_limits
 from accounts.models import SecurityEvent, User
-from accounts.services import email_verification, security_events, sessions
+from accounts.services import email_verification, notices
 from accounts.services.security_events import RequestMeta
 from organizations.models import Organization, OrganizationMembership, Team
 
@@ -109,12 +109,13 @@ def _set_current_context(
 
 def _after_password_change(*, user: User, meta: RequestMeta, keep_session_key: str | None) -> None:
     """End every other session (the caller's view keeps its own), audit it, tell the user."""
-    sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
-    security_events.record(type=SecurityEvent.Type.PASSWORD_CHANGED, user=user, meta=meta)
-    emails.queue(
+    notices.record_and_notify(
+        user=user,
+        event=SecurityEvent.Type.PASSWORD_CHANGED,
         template="password_changed",
-        to=user.email,
-        context={"first_name": user.first_name, "email": user.email},
+        meta=meta,
+        end_sessions=True,
+        keep_session_key=keep_session_key,
     )
 
 
@@ -122,12 +123,13 @@ def _after_passkeys_turned_on(
     *, user: User, meta: RequestMeta, keep_session_key: str | None
 ) -> None:
     """A new second factor: like enabling TOTP, every other session ends (docs/api.md §2.18)."""
-    sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
-    security_events.record(type=SecurityEvent.Type.PASSKEYS_ENABLED_FOR_2FA, user=user, meta=meta)
-    emails.queue(
+    notices.record_and_notify(
+        user=user,
+        event=SecurityEvent.Type.PASSKEYS_ENABLED_FOR_2FA,
         template="passkeys_enabled",
-        to=user.email,
-        context={"first_name": user.first_name, "email": user.email},
+        meta=meta,
+        end_sessions=True,
+        keep_session_key=keep_session_key,
     )
 
 

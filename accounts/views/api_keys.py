@@ -19,7 +19,6 @@ from accounts.serializers.api_keys import (
 from accounts.services import api_keys as api_key_services
 from accounts.services.security_events import RequestMeta
 from users_api.permissions import (
-    APIScopePermission,
     RecentlyAuthenticated,
     SessionOnly,
     api_key_of,
@@ -45,7 +44,7 @@ class PersonalAPIKeyViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = PersonalAPIKeySerializer
-    permission_classes = [permissions.IsAuthenticated, APIScopePermission, SessionOnly]
+    permission_classes = [permissions.IsAuthenticated, SessionOnly]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[PersonalAPIKey]:

@@ -26,7 +26,7 @@ from accounts.throttling import (
     VerifyEmailUserThrottle,
 )
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import AllowedOrigin, APIScopePermission, SessionOnly
+from users_api.permissions import AllowedOrigin, SessionOnly
 
 
 def _active_user(request: Request, value: str) -> User | None:
@@ -52,7 +52,7 @@ def _active_user(request: Request, value: str) -> User | None:
 
 
 class RequestEmailVerificationView(APIView):
-    permission_classes = [AllowAny, APIScopePermission]  # anonymous; an API key is refused
+    permission_classes = [AllowAny, SessionOnly]  # anonymous
     throttle_classes = [EmailVerificationRequestThrottle]
 
     @extend_schema(
@@ -80,7 +80,7 @@ class RequestEmailVerificationView(APIView):
 
 class VerifyEmailView(APIView):
     # Anonymous; an API key is refused; it opens a session, so another site may not post it.
-    permission_classes = [AllowAny, AllowedOrigin, APIScopePermission]
+    permission_classes = [AllowAny, AllowedOrigin, SessionOnly]
     throttle_classes = [VerifyEmailUserThrottle, VerifyEmailIPThrottle]
 
     @extend_schema(

@@ -14,11 +14,11 @@ from accounts.serializers.users import UserSerializer
 from accounts.services import login as login_services
 from accounts.services.security_events import RequestMeta
 from accounts.throttling import LoginEmailThrottle, LoginIPThrottle
-from users_api.permissions import AllowedOrigin, APIScopePermission
+from users_api.permissions import AllowedOrigin, SessionOnly
 
 
 class LoginView(APIView):
-    permission_classes = [permissions.AllowAny, AllowedOrigin, APIScopePermission]
+    permission_classes = [permissions.AllowAny, AllowedOrigin, SessionOnly]
     throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
 
     @extend_schema(
@@ -63,7 +63,7 @@ class LoginView(APIView):
 
 
 class LogoutView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]
+    permission_classes = [permissions.AllowAny, SessionOnly]
 
     @extend_schema(operation_id="logout", tags=["auth"], request=None, responses={204: None})
     def post(self, request: Request) -> Response:

@@ -22,7 +22,7 @@ from accounts.serializers.login_sessions import (
 )
 from accounts.services import login_sessions
 from accounts.services.security_events import RequestMeta
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
+from users_api.permissions import RecentlyAuthenticated, SessionOnly
 
 TAGS = ["login sessions"]
 
@@ -54,7 +54,7 @@ def _require_me(value: str) -> None:
 
 
 class LoginSessionListView(generics.GenericAPIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly]
+    permission_classes = [IsAuthenticated, SessionOnly]
     serializer_class = LoginSessionSerializer
 
     @extend_schema(
@@ -88,7 +88,7 @@ class LoginSessionListView(generics.GenericAPIView):
 
 
 class LoginSessionDetailView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
         tags=TAGS,
@@ -116,7 +116,7 @@ class LoginSessionDetailView(APIView):
 
 
 class LoginSessionRevokeOthersView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
         tags=TAGS,

@@ -13,20 +13,15 @@ from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashb
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding, scenes
 from accounts.throttling import OnboardingSkipThrottle
-from users_api.permissions import APIScopePermission
-
-# Documented as session-only: the views declare no scope, so every API key is refused.
-SESSION_ONLY = [{"Session": []}]
+from users_api.permissions import SessionOnly
 
 
 class OnboardingSkipView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
     # Not a sensitive write (docs/api.md §1.6): any session, also one opened by verify_email.
-    permission_classes = [IsAuthenticated, APIScopePermission]
+    permission_classes = [IsAuthenticated, SessionOnly]
     throttle_classes = [OnboardingSkipThrottle]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="users_onboarding_skip",
         request=OnboardingSkipSerializer,
         responses=UserSerializer,
@@ -52,10 +47,9 @@ class OnboardingSkipView(APIView):
 
 
 class ScenePersonalisationView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="users_scene_personalisation",
         request=SceneDashboardPinSerializer,
         responses=UserSerializer,
@@ -80,10 +74,9 @@ class ScenePersonalisationView(APIView):
 
 
 class ScenePersonalisationUnpinView(APIView):
-    required_scopes: list[str] = []  # no scope: API keys are refused
+    permission_classes = [IsAuthenticated, SessionOnly]
 
     @extend_schema(
-        auth=SESSION_ONLY,
         operation_id="users_scene_personalisation_unpin",
         responses={204: OpenApiResponse(description="Unpinned, or nothing was pinned.")},
         summary="Unpin the dashboard of a product scene in the user's current team.",

@@ -25,7 +25,7 @@ from accounts.throttling import (
     PasswordResetIPThrottle,
 )
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import APIScopePermission
+from users_api.permissions import SessionOnly
 
 _TAGS = ["auth"]
 _UUID = OpenApiParameter(
@@ -34,7 +34,7 @@ _UUID = OpenApiParameter(
 
 
 class PasswordResetRequestView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
+    permission_classes = [permissions.AllowAny, SessionOnly]  # anonymous
     throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
 
     @extend_schema(
@@ -61,7 +61,7 @@ class PasswordResetRequestView(APIView):
 
 
 class PasswordResetView(APIView):
-    permission_classes = [permissions.AllowAny, APIScopePermission]  # an API key is refused
+    permission_classes = [permissions.AllowAny, SessionOnly]  # anonymous
     throttle_classes = [PasswordResetConfirmIPThrottle]
 
     @extend_schema(

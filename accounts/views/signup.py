@@ -13,11 +13,11 @@ from accounts.serializers.users import UserSerializer
 from accounts.services import signup as signup_services
 from accounts.throttling import SignupThrottle
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import AllowedOrigin, APIScopePermission
+from users_api.permissions import AllowedOrigin, SessionOnly
 
 
 class SignupView(APIView):
-    permission_classes = [permissions.AllowAny, AllowedOrigin, APIScopePermission]
+    permission_classes = [permissions.AllowAny, AllowedOrigin, SessionOnly]
     throttle_classes = [SignupThrottle]
 
     @extend_schema(

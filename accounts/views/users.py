@@ -21,7 +21,7 @@ from accounts.services import profile
 from accounts.services.security_events import RequestMeta
 from accounts.throttling import PasswordChangeThrottle
 from users_api.errors import ErrorResponseSerializer
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated
+from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
 
 UUID_PARAMETER = OpenApiParameter(
     "uuid",
@@ -96,6 +96,11 @@ class UserDetailView(APIView):
     ]
     throttle_classes = [PasswordChangeThrottle]
 
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.request.method == "DELETE":  # deleting the account: a session, never a key
+            return [*super().get_permissions(), SessionOnly()]
+        return super().get_permissions()
+
     def _represent(self, request: Request, user: User) -> Response:
         user = User.objects.get_for_representation(user.pk)
         return Response(UserSerializer(user, context={"request": request}).data)
@@ -132,7 +137,6 @@ class UserDetailView(APIView):
         parameters=[UUID_PARAMETER],
         responses={204: None, **_ERRORS, 409: ErrorResponseSerializer},
         tags=["users"],
-        auth=[{"Session": []}],
         description="Session only, with a recent re-authentication. Organizations where the "
         "user is the only member are deleted with the account; 409 `conflict` while another "
         "member remains in one of them.",

@@ -202,6 +202,22 @@ def test_a_malformed_organization_id_is_404(delegate, org_id):
     assert delegate(org_id=org_id).status_code == 404
 
 
+def test_a_malformed_id_answers_the_contracts_json_404(client, session_client, target):
+    for response in (
+        client.post(delegate_url("not-a-uuid"), {}, format="json"),
+        client.delete(invite_url("not-a-uuid", "nope")),
+        session_client(target).post(accept_url("NOT-A-UUID")),
+    ):
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json() == {
+            "type": "invalid_request",
+            "code": "not_found",
+            "detail": "Not found.",
+            "attr": None,
+        }
+
+
 def test_membership_is_checked_before_the_body(delegate, session_client, make_user):
     response = delegate({"target_email": 5}, c=session_client(make_user()))
     assert response.status_code == 403

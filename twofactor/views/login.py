@@ -6,6 +6,7 @@ import django_otp
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +31,7 @@ from twofactor.throttling import (
 )
 from twofactor.views import SESSION_ERRORS, error_response
 from users_api.domain_errors import DomainError
-from users_api.permissions import APIScopePermission
+from users_api.permissions import SessionOnly
 
 
 def _raise_unless_accepted(
@@ -46,7 +47,7 @@ def _raise_unless_accepted(
 
 
 class LoginTokenView(APIView):
-    permission_classes = [APIScopePermission]  # anonymous; an API key is refused
+    permission_classes = [SessionOnly]  # anonymous
     throttle_classes = [LoginTokenThrottle]
 
     @extend_schema(
@@ -98,6 +99,7 @@ class LoginTokenView(APIView):
 
 
 class ReauthenticateView(APIView):
+    permission_classes = [IsAuthenticated, SessionOnly]
     throttle_classes = [ReauthenticatePasswordThrottle, ReauthenticateTokenThrottle]
 
     @extend_schema(
@@ -189,6 +191,8 @@ _OPTIONS = {
 
 
 class ReauthenticatePasskeyBeginView(APIView):
+    permission_classes = [IsAuthenticated, SessionOnly]
+
     @extend_schema(
         tags=["auth"],
         request=None,
@@ -217,7 +221,7 @@ def _begin(request: Request, user: User, purpose: Purpose) -> dict:
 
 
 class LoginPasskeyBeginView(APIView):
-    permission_classes = [APIScopePermission]  # anonymous; an API key is refused
+    permission_classes = [SessionOnly]  # anonymous
 
     @extend_schema(
         tags=["auth"],
@@ -241,7 +245,7 @@ class LoginPasskeyBeginView(APIView):
 
 
 class LoginPasskeyCompleteView(APIView):
-    permission_classes = [APIScopePermission]  # anonymous; an API key is refused
+    permission_classes = [SessionOnly]  # anonymous
     throttle_classes = [LoginTokenThrottle]
 
     @extend_schema(

@@ -23,7 +23,7 @@ from twofactor.serializers import (
     PasskeySerializer,
 )
 from twofactor.views import error_response
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
+from users_api.permissions import RecentlyAuthenticated, SessionOnly
 
 TAGS = ["passkeys"]
 _UUID = OpenApiParameter(
@@ -56,7 +56,7 @@ def _require_me(value: str) -> None:
 
 
 class PasskeyListView(generics.GenericAPIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly]
+    permission_classes = [IsAuthenticated, SessionOnly]
     serializer_class = PasskeySerializer
 
     @extend_schema(
@@ -70,12 +70,12 @@ class PasskeyListView(generics.GenericAPIView):
 
 
 class PasskeyDetailView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
     _NOT_FOUND = {404: error_response("`not_found`: no passkey of the caller with this id.")}
 
     def get_permissions(self) -> list:
         if self.request.method == "PATCH":  # renaming protects nothing: any session
-            return [IsAuthenticated(), APIScopePermission(), SessionOnly()]
+            return [IsAuthenticated(), SessionOnly()]
         return super().get_permissions()
 
     @extend_schema(
@@ -113,7 +113,7 @@ class PasskeyDetailView(APIView):
 
 
 class PasskeyRegisterBeginView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
         tags=TAGS, parameters=[_UUID], request=None, responses={**OPTIONS, **_FRESH_ERRORS}
@@ -135,7 +135,7 @@ class PasskeyRegisterBeginView(APIView):
 
 
 class PasskeyRegisterCompleteView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, SessionOnly, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
         tags=TAGS,

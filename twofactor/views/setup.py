@@ -24,7 +24,7 @@ from twofactor.serializers import (
 )
 from twofactor.throttling import TwoFactorVerifyThrottle
 from twofactor.views import SESSION_ERRORS, error_response
-from users_api.permissions import APIScopePermission, RecentlyAuthenticated
+from users_api.permissions import RecentlyAuthenticated, SessionOnly
 
 CALLER_UUID = OpenApiParameter(
     "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Ignored: acts on the caller."
@@ -39,6 +39,8 @@ TAGS = ["two-factor"]
 
 
 class TwoFactorStartSetupView(APIView):
+    permission_classes = [IsAuthenticated, SessionOnly]
+
     @extend_schema(
         tags=TAGS,
         parameters=[CALLER_UUID],
@@ -65,7 +67,7 @@ class TwoFactorStartSetupView(APIView):
 
 
 class TwoFactorValidateView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
     throttle_classes = [TwoFactorVerifyThrottle]
 
     @extend_schema(
@@ -125,6 +127,8 @@ class TwoFactorValidateAliasView(TwoFactorValidateView):
 
 
 class TwoFactorStatusView(APIView):
+    permission_classes = [IsAuthenticated, SessionOnly]
+
     @extend_schema(
         tags=TAGS,
         parameters=[TARGET_UUID],
@@ -152,7 +156,7 @@ class TwoFactorStatusView(APIView):
 
 
 class TwoFactorBackupCodesView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
         tags=TAGS,
@@ -179,7 +183,7 @@ class TwoFactorBackupCodesView(APIView):
 
 
 class TwoFactorDisableView(APIView):
-    permission_classes = [IsAuthenticated, APIScopePermission, RecentlyAuthenticated]
+    permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
         tags=TAGS,
