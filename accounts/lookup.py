@@ -11,6 +11,12 @@ from accounts.models import User
 ME = "@me"
 
 
+def require_me(value: str, *, what: str) -> None:
+    """Refuse (403) any path value but ``@me``, staff included: ``what`` is the caller's own."""
+    if value != ME:
+        raise exceptions.PermissionDenied(f"{what} can only be managed for @me.")
+
+
 def target_user(request: Request, value: str) -> User:
     """``@me`` is the caller; another value is for staff only (403 otherwise, even one's own)."""
     if value == ME:

@@ -3,12 +3,12 @@
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.lookup import ME
+from accounts import lookup
 from pushtokens import services
 from pushtokens.models import PushToken
 from pushtokens.serializers import (
@@ -24,12 +24,6 @@ _UUID_PARAMETER = OpenApiParameter(
     OpenApiParameter.PATH,
     description="Only the literal `@me`: push tokens are managed by their own device's user.",
 )
-
-
-def _require_me(value: str) -> None:
-    """Any path value but ``@me`` is refused, staff included (docs/api.md §1.5)."""
-    if value != ME:
-        raise exceptions.PermissionDenied("Push tokens can only be managed for @me.")
 
 
 class PushTokensView(generics.GenericAPIView):
@@ -52,7 +46,7 @@ class PushTokensView(generics.GenericAPIView):
         "itself is never shown.",
     )
     def get(self, request: Request, uuid: str) -> Response:
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Push tokens")
         tokens = PushToken.objects.filter(user=request.user).order_by("-last_seen_at", "id")
         page = self.paginate_queryset(tokens)
         return self.get_paginated_response(PushTokenSerializer(page, many=True).data)
@@ -70,7 +64,7 @@ class PushTokensView(generics.GenericAPIView):
     def post(self, request: Request, uuid: str) -> Response:
         serializer = PushTokenRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Push tokens")
         push_token = services.register_push_token(user=request.user, **serializer.validated_data)
         return Response(PushTokenSerializer(push_token).data)
 
@@ -92,6 +86,6 @@ class PushTokenUnregisterView(APIView):
     def post(self, request: Request, uuid: str) -> Response:
         serializer = PushTokenUnregistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Push tokens")
         services.unregister_push_token(user=request.user, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from typing import Any
 
 import uritemplate
 from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from users_api.authentication import PersonalAPIKeyAuthentication
@@ -22,6 +23,11 @@ _ERROR_DESCRIPTIONS = {
     503: "The database or cache is unreachable; retry after `Retry-After` seconds.",
 }
 _ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """An error response for an operation; every error has the body of docs/api.md §1.2."""
+    return OpenApiResponse(description=f"Error body `{{type, code, detail, attr}}`: {description}")
 
 
 class AutoSchema(openapi.AutoSchema):

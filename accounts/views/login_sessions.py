@@ -6,15 +6,14 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import login_flow
-from accounts.lookup import ME
+from accounts import login_flow, lookup
 from accounts.models import LoginSession
 from accounts.serializers.login_sessions import (
     LoginSessionSerializer,
@@ -23,12 +22,9 @@ from accounts.serializers.login_sessions import (
 from accounts.services import login_sessions
 from accounts.services.security_events import RequestMeta
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.schema import error_response
 
 TAGS = ["login sessions"]
-
-
-def error_response(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=f"Error body `{{type, code, detail, attr}}`: {description}")
 
 
 _UUID = OpenApiParameter(
@@ -48,11 +44,6 @@ _FRESH_ERRORS = {
 }
 
 
-def _require_me(value: str) -> None:
-    if value != ME:
-        raise exceptions.PermissionDenied("Login sessions can only be managed for @me.")
-
-
 class LoginSessionListView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated, SessionOnly]
     serializer_class = LoginSessionSerializer
@@ -68,7 +59,7 @@ class LoginSessionListView(generics.GenericAPIView):
         `last_activity` is updated at most once a minute. `device` is the browser and system
         read from the User-Agent at sign-in.
         """
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Login sessions")
         current = login_flow.current_login_session_id(request)
         rows = (
             LoginSession.objects.live()
@@ -104,7 +95,7 @@ class LoginSessionDetailView(APIView):
 
         Ending the current session signs this client out as well.
         """
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Login sessions")
         row = get_object_or_404(LoginSession.objects.filter(user=request.user), pk=id)
         is_current = str(row.pk) == login_flow.current_login_session_id(request)
         login_sessions.end_login_session(
@@ -129,7 +120,7 @@ class LoginSessionRevokeOthersView(APIView):
 
         `revoked_count` counts the listed sessions that ended.
         """
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Login sessions")
         count = login_sessions.end_other_login_sessions(
             user=request.user,
             keep_session_key=request.session.session_key or "",

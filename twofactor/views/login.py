@@ -29,9 +29,10 @@ from twofactor.throttling import (
     ReauthenticatePasswordThrottle,
     ReauthenticateTokenThrottle,
 )
-from twofactor.views import SESSION_ERRORS, error_response
+from twofactor.views import SESSION_ERRORS
 from users_api.domain_errors import DomainError
 from users_api.permissions import SessionOnly
+from users_api.schema import error_response
 
 
 def _raise_unless_accepted(

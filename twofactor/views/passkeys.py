@@ -6,13 +6,13 @@ The contract is docs/api.md §2.18.
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.lookup import ME
+from accounts import lookup
 from accounts.models import Passkey
 from accounts.services.security_events import RequestMeta
 from twofactor import errors, passkey_ceremony, passkeys
@@ -22,8 +22,8 @@ from twofactor.serializers import (
     PasskeyRenameSerializer,
     PasskeySerializer,
 )
-from twofactor.views import error_response
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.schema import error_response
 
 TAGS = ["passkeys"]
 _UUID = OpenApiParameter(
@@ -50,11 +50,6 @@ OPTIONS = {
 }
 
 
-def _require_me(value: str) -> None:
-    if value != ME:
-        raise exceptions.PermissionDenied("Passkeys can only be managed for @me.")
-
-
 class PasskeyListView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated, SessionOnly]
     serializer_class = PasskeySerializer
@@ -64,7 +59,7 @@ class PasskeyListView(generics.GenericAPIView):
     )
     def get(self, request: Request, uuid: str) -> Response:
         """The caller's passkeys, oldest first."""
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Passkeys")
         page = self.paginate_queryset(Passkey.objects.filter(user=request.user))
         return self.get_paginated_response(PasskeySerializer(page, many=True).data)
 
@@ -91,7 +86,7 @@ class PasskeyDetailView(APIView):
     )
     def patch(self, request: Request, uuid: str, id: str) -> Response:
         """Rename a passkey."""
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Passkeys")
         serializer = PasskeyRenameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         passkey = get_object_or_404(Passkey.objects.filter(user=request.user), pk=id)
@@ -104,7 +99,7 @@ class PasskeyDetailView(APIView):
     def delete(self, request: Request, uuid: str, id: str) -> Response:
         """Remove a passkey (notice email). Removing the last one turns
         `passkeys_enabled_for_2fa` off."""
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Passkeys")
         passkey = get_object_or_404(
             Passkey.objects.filter(user=request.user).select_related("user"), pk=id
         )
@@ -124,7 +119,7 @@ class PasskeyRegisterBeginView(APIView):
         The challenge is kept in this session for `WEBAUTHN_CHALLENGE_TTL` (5 minutes) and
         works once; a new begin replaces it.
         """
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Passkeys")
         options, challenge = passkey_ceremony.registration_options(
             user=request.user, existing=Passkey.objects.filter(user=request.user)
         )
@@ -154,7 +149,7 @@ class PasskeyRegisterCompleteView(APIView):
     )
     def post(self, request: Request, uuid: str) -> Response:
         """Finish registering: the attestation from the browser. Notice email."""
-        _require_me(uuid)
+        lookup.require_me(uuid, what="Passkeys")
         serializer = PasskeyRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         challenge = passkey_ceremony.take_challenge(

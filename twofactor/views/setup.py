@@ -23,8 +23,9 @@ from twofactor.serializers import (
     TwoFactorValidateSerializer,
 )
 from twofactor.throttling import TwoFactorVerifyThrottle
-from twofactor.views import SESSION_ERRORS, error_response
+from twofactor.views import SESSION_ERRORS
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.schema import error_response
 
 CALLER_UUID = OpenApiParameter(
     "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Ignored: acts on the caller."
