@@ -1,7 +1,13 @@
-"""The kustomize base agrees with the code: probe paths, commands, ports and variable names."""
+"""The kustomize base agrees with the code: probe paths, commands, ports and variable names.
+
+The checks run on what ``kubectl kustomize`` renders (labels, image tags applied), or, where
+kubectl is absent, on the resource files the kustomization lists.
+"""
 
 import ast
 import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -20,14 +26,46 @@ def gunicorn_variables() -> set[str]:
     return set(re.findall(r"""(?:environ\.get|_int)\(\s*["']([A-Z_0-9]+)["']""", source))
 
 
+KUBECTL = shutil.which("kubectl")
+
+
+def _by_kind_and_name(documents: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(document["kind"], document["metadata"]["name"]): document for document in documents}
+
+
+def _listed_files() -> dict[tuple[str, str], dict]:
+    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
+    return _by_kind_and_name(
+        [
+            document
+            for resource in kustomization["resources"]
+            for document in yaml.safe_load_all((BASE / resource).read_text())
+        ]
+    )
+
+
+def _kustomize_build() -> dict[tuple[str, str], dict]:
+    rendered = subprocess.run(  # noqa: S603 - kubectl from PATH, fixed arguments
+        [KUBECTL, "kustomize", str(BASE)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return _by_kind_and_name(list(yaml.safe_load_all(rendered)))
+
+
 @pytest.fixture(scope="module")
 def manifests() -> dict[tuple[str, str], dict]:
-    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
-    documents = {}
-    for resource in kustomization["resources"]:
-        for document in yaml.safe_load_all((BASE / resource).read_text()):
-            documents[(document["kind"], document["metadata"]["name"])] = document
-    return documents
+    return _kustomize_build() if KUBECTL else _listed_files()
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (kustomize) is not installed")
+def test_kustomize_builds_the_base_with_its_labels_and_image() -> None:
+    built, listed = _kustomize_build(), _listed_files()
+    assert set(built) == set(listed)
+    for document in built.values():
+        assert document["metadata"]["labels"]["app.kubernetes.io/name"] == "users-api"
+    for kind, name in built:
+        if kind in {"Deployment", "Job"}:
+            (container,) = built[(kind, name)]["spec"]["template"]["spec"]["containers"]
+            assert container["image"] == "users-api:latest", (kind, name)
 
 
 def _container(manifest: dict) -> dict:
@@ -79,6 +117,16 @@ def test_workers_beat_and_migrate_run_the_project_commands(manifests):
     from users_api.celery import app
 
     assert app.main == "users_api"
+
+
+def test_the_worker_exposes_its_metrics_port(manifests):
+    worker = manifests[("Deployment", "users-api-worker")]
+    container = _container(worker)
+    env = {item["name"]: item["value"] for item in container["env"]}
+    (port,) = container["ports"]
+    assert port == {"name": "metrics", "containerPort": int(env["WORKER_METRICS_PORT"])}
+    annotations = worker["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == env["WORKER_METRICS_PORT"]
 
 
 def test_every_variable_named_is_one_the_code_reads(manifests):

@@ -1,28 +1,19 @@
 """Liveness and readiness probes, and the Prometheus scrape endpoint."""
 
-import hmac
 import logging
-import os
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import CONTENT_TYPE_LATEST
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from users_api import errors
+from users_api import errors, metrics
 from users_api.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -70,13 +61,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     Without a configured token, or with a wrong one, the endpoint does not exist (404): the
     numbers reveal traffic and failure rates, and an unconfigured deployment exposes nothing.
     """
-    token = settings.METRICS_TOKEN
-    offered = request.headers.get("Authorization", "")
-    if not token or not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+    if not metrics.authorized(request.headers.get("Authorization", "")):
         return errors.page_not_found(request)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -1,11 +1,23 @@
-"""Prometheus metrics: the named counters the apps increment (served by ``health.metrics_view``).
+"""Prometheus metrics: the named counters the apps increment, and their exposition (served by
+``health.metrics_view`` on the web tier and by the worker's own endpoint, ``users_api.celery``).
 
 Under gunicorn every worker is a process of its own, so prometheus_client runs in multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set up by ``gunicorn.conf.py``): each process writes its
 samples to files in that directory and a scrape sums them, whichever worker answers it.
 """
 
-from prometheus_client import Counter, Histogram
+import hmac
+import os
+
+from django.conf import settings
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 REQUESTS = Counter(
     "users_api_http_requests_total",
@@ -57,3 +69,19 @@ def count_email_failure(*, template: str, reason: str) -> None:
 
 def count_task_outcome(*, task: str, outcome: str) -> None:
     TASK_OUTCOMES.labels(task, outcome).inc()
+
+
+def authorized(authorization: str) -> bool:
+    """``Authorization: Bearer $METRICS_TOKEN``; never true without a configured token."""
+    token = settings.METRICS_TOKEN
+    return bool(token) and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+
+
+def exposition() -> bytes:
+    """Every process's samples (multiprocess mode), or this process's, in the text format."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return generate_latest(registry)

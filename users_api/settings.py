@@ -416,6 +416,10 @@ LOGGING = {
 
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it does not exist.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A Celery worker serves its task outcomes on this port (/metrics, same token); unset, it does
+# not (users_api/celery.py reads it before Django starts, to set up multiprocess mode).
+WORKER_METRICS_PORT = int(env.str("WORKER_METRICS_PORT", default="") or 0) or None
+WORKER_METRICS_HOST = env.str("WORKER_METRICS_HOST", default="0.0.0.0")  # noqa: S104 - its pod's
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
