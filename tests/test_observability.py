@@ -115,10 +115,10 @@ def test_gunicorn_workers_share_counts_and_log_json(db, tmp_path):
         # Which worker accepts a connection is the kernel's choice: on a busy machine one worker
         # can take a whole batch, so send batches (at most ten) until both have answered.
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            for _ in range(10):
+            for batch in range(10):
                 replies += pool.map(
                     lambda n: fetch(f"{base}/_ready/", {"X-Request-ID": f"probe-{n}"}),
-                    range(40),
+                    range(40 * batch, 40 * batch + 40),  # every probe has its own id
                 )
                 pids = {path.name for path in metrics_dir.glob("counter_*.db")}
                 if len(pids) >= 2:
