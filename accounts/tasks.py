@@ -1,70 +1,52 @@
-"""Background email delivery from the outbox (see ``accounts.emails``).
+"""Background work of the accounts app: the password-reset email, pruning login sessions.
 
-``send_templated_email`` is queued after commit with the row's id and makes one attempt; while
-the SMTP server fails it retries itself at the row's ``next_attempt_at`` (at most
-``EMAIL_MAX_RETRIES`` times). ``send_pending_emails`` (beat, every
-``EMAIL_OUTBOX_SWEEP_SECONDS``) sends whatever else is due: emails whose task was lost, that ran
-out of retries, or that the web process could not send without a broker. A row is sent once
-whatever runs it: ``deliver`` locks it and marks it sent in one transaction.
+The outbox's own tasks (``send_templated_email``, ``send_pending_emails``) are in
+``outbox.tasks``.
 """
-
-import logging
-from datetime import timedelta
-from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
+from django.contrib.auth.tokens import default_token_generator
 
 from accounts import emails
+from accounts.models import SecurityEvent, User
+from accounts.services import login_sessions, security_events
 from accounts.services.security_events import RequestMeta
-from outbox.models import OutboxEmail
-
-logger = logging.getLogger(__name__)
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True)
-def send_templated_email(self: Any, *, message_id: str, **legacy: Any) -> None:
-    if legacy and not OutboxEmail.objects.filter(pk=message_id).exists():
-        # A task queued by the version before the outbox (template, to, sealed_context): keep
-        # it in the outbox like any other email.
-        OutboxEmail.objects.get_or_create(
-            pk=message_id,
-            defaults={
-                "template": legacy["template"],
-                "to": legacy["to"],
-                "sealed_context": legacy["sealed_context"],
-            },
-        )
-    outcome = emails.deliver(message_id)
-    if outcome is emails.Outcome.RETRY and not self.request.is_eager:
-        row = OutboxEmail.objects.filter(pk=message_id).only("next_attempt_at").first()
-        if row is not None and self.request.retries < settings.EMAIL_MAX_RETRIES:
-            countdown = max(0.0, (row.next_attempt_at - timezone.now()).total_seconds())
-            raise self.retry(countdown=countdown, max_retries=settings.EMAIL_MAX_RETRIES)
-        # Out of retries: the row stays pending for send_pending_emails.
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def send_pending_emails() -> None:
-    """Beat: deliver the outbox rows that are due, then prune old delivered ones."""
-    counts = emails.deliver_due()
-    emails.prune(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
-    if any(counts.values()):
-        logger.info("outbox: %s", {o.value: n for o, n in counts.items() if n})
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_reset_link(*, email: str, ip: str | None, user_agent: str) -> None:
-    """Look the address up and email a reset link if it is an account's (see password_reset)."""
-    from accounts.services import password_reset  # imports emails and the models
+    """Email a reset link to the active account with ``email``, if there is one.
 
-    password_reset.send_reset_link(email=email, meta=RequestMeta(ip=ip, user_agent=user_agent))
+    The lookup happens here, in the background, so the request that asked for the link does the
+    same work for known and unknown addresses (``accounts.services.password_reset``).
+    """
+    user = User.objects.filter(email__iexact=User.objects.normalize_email(email).strip()).first()
+    if user is None or not user.is_active:
+        return
+    token = default_token_generator.make_token(user)
+    meta = RequestMeta(ip=ip, user_agent=user_agent)
+    security_events.record(type=SecurityEvent.Type.PASSWORD_RESET_REQUESTED, user=user, meta=meta)
+    emails.queue(
+        template="password_reset",
+        to=user.email,
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "link": reset_link(user, token),
+            "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )
+
+
+def reset_link(user: User, token: str) -> str:
+    base = settings.PASSWORD_RESET_URL
+    if "{uuid}" in base and "{token}" in base:
+        return base.replace("{uuid}", str(user.uuid)).replace("{token}", token)
+    return f"{base.rstrip('/')}/{user.uuid}/{token}"
 
 
 @shared_task(ignore_result=True)
 def prune_expired_login_sessions() -> int:
     """Beat: expired sessions and the listed rows of sessions that are gone (docs/api.md §2.17)."""
-    from accounts.services import login_sessions
-
     return login_sessions.prune_expired_login_sessions()

@@ -28,9 +28,9 @@ from accounts.services.security_events import RequestMeta
 from organizations import errors, services
 from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
+from organizations.throttling import DelegateSetupThrottle
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import SessionOnly
-from users_api.throttling import UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,6 @@ def _refused(request: Request, refusal: errors.InviteRefusedError) -> errors.Inv
     """Record the refusal (after the use case committed what it spent); answer with it."""
     _record(request, Event.INVITE_REFUSED, {**refusal.context, "reason": refusal.code})
     return refusal
-
-
-class DelegateSetupThrottle(UserRateThrottle):
-    # Each delegation emails an address of the caller's choosing.
-    scope = "onboarding_delegate"
 
 
 class DelegateSetupView(APIView):

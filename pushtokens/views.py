@@ -16,7 +16,7 @@ from pushtokens.serializers import (
     PushTokenSerializer,
     PushTokenUnregistrationSerializer,
 )
-from users_api.throttling import UserRateThrottle
+from pushtokens.throttling import PushTokenThrottle
 
 _UUID_PARAMETER = OpenApiParameter(
     "uuid",
@@ -24,10 +24,6 @@ _UUID_PARAMETER = OpenApiParameter(
     OpenApiParameter.PATH,
     description="Only the literal `@me`: push tokens are managed by their own device's user.",
 )
-
-
-class PushTokenThrottle(UserRateThrottle):
-    scope = "push_tokens"
 
 
 class PushTokensView(generics.GenericAPIView):

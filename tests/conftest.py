@@ -178,8 +178,9 @@ def queued_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     Delivery itself is covered by the email tests (real SMTP, real worker); here we only see
     what would cross the broker, unsealed.
     """
-    from accounts import emails, tasks
+    from outbox import tasks
     from outbox.models import OutboxEmail
+    from users_api import encryption
 
     sent: list[dict[str, Any]] = []
 
@@ -189,7 +190,7 @@ def queued_emails(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
             {
                 "template": row.template,
                 "to": row.to,
-                "context": emails.unseal(row.sealed_context),
+                "context": encryption.unseal(row.sealed_context),
                 "message_id": kwargs["message_id"],
             }
         )

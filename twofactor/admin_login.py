@@ -22,23 +22,12 @@ from accounts.models import SecurityEvent, User
 from accounts.services import login as login_services
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-from accounts.views.login import LoginEmailThrottle, LoginIPThrottle
+from accounts.throttling import LoginIPThrottle
 from twofactor import services
+from twofactor.throttling import AdminEmailThrottle
 from users_api.errors import ServiceUnavailable
 
 REFUSED = "Please enter the correct email, password and code of a staff account."
-
-
-class AdminEmailThrottle(LoginEmailThrottle):
-    """``/api/login/``'s per-email counter (same scope and key), read from the form's field."""
-
-    def key_for(self, request: Request, view: Any) -> str | None:
-        return super().key_for(_EmailOnly(request.data.get("username")), view)
-
-
-class _EmailOnly:
-    def __init__(self, email: Any) -> None:
-        self.data = {"email": email}
 
 
 class AdminLoginForm(AdminAuthenticationForm):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from twofactor import backup_codes, totp
-from twofactor.encryption import EncryptedTextField
+from users_api.encryption import EncryptedTextField
 
 
 class TokenCheck(enum.Enum):

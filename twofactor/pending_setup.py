@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from twofactor import encryption
+from users_api import encryption
 
 SESSION_KEY = "_2fa_pending_setup"
 TTL = timedelta(minutes=10)

@@ -1,14 +1,15 @@
-"""Rate limits of the second factor and re-authentication, on the atomic counter
-(docs/api.md §1.8).
+"""Rate limits of the second factor, re-authentication and the admin login form, on the atomic
+counter (docs/api.md §1.8).
 """
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from rest_framework.request import Request
 
 from accounts import login_flow
+from accounts.throttling import LoginEmailThrottle
 from users_api.throttling import AtomicRateThrottle
 
 if TYPE_CHECKING:
@@ -89,3 +90,15 @@ class ReauthenticatePasswordThrottle(AtomicRateThrottle):
     def key_for(self, request: Request, view: "APIView") -> str | None:
         user = request.user
         return user.email.lower() if user.is_authenticated else None
+
+
+class AdminEmailThrottle(LoginEmailThrottle):
+    """``/api/login/``'s per-email counter (same scope and key), read from the admin form."""
+
+    def key_for(self, request: Request, view: Any) -> str | None:
+        return super().key_for(_EmailOnly(request.data.get("username")), view)
+
+
+class _EmailOnly:
+    def __init__(self, email: Any) -> None:
+        self.data = {"email": email}

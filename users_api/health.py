@@ -1,16 +1,19 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and the Prometheus scrape endpoint."""
 
 import logging
 
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
+from prometheus_client import CONTENT_TYPE_LATEST
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from users_api import errors, metrics
 from users_api.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -50,3 +53,14 @@ class ReadyView(APIView):
             logger.warning("readiness: cache unavailable")
             raise ServiceUnavailable("The cache is unavailable.") from exc
         return Response({"status": "ok"})
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Serve the metrics to a caller with ``Authorization: Bearer $METRICS_TOKEN``.
+
+    Without a configured token, or with a wrong one, the endpoint does not exist (404): the
+    numbers reveal traffic and failure rates, and an unconfigured deployment exposes nothing.
+    """
+    if not metrics.authorized(request.headers.get("Authorization", "")):
+        return errors.page_not_found(request)
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

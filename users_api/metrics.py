@@ -1,4 +1,5 @@
-"""Prometheus metrics: the named counters the apps increment, and the ``/metrics`` view.
+"""Prometheus metrics: the named counters the apps increment, and their exposition (served by
+``health.metrics_view`` on the web tier and by the worker's own endpoint, ``users_api.celery``).
 
 Under gunicorn every worker is a process of its own, so prometheus_client runs in multiprocess
 mode (``PROMETHEUS_MULTIPROC_DIR``, set up by ``gunicorn.conf.py``): each process writes its
@@ -9,9 +10,7 @@ import hmac
 import os
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -19,8 +18,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-
-from users_api import errors
 
 REQUESTS = Counter(
     "users_api_http_requests_total",
@@ -88,14 +85,3 @@ def exposition() -> bytes:
     else:
         registry = REGISTRY
     return generate_latest(registry)
-
-
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Serve the metrics to a caller with ``Authorization: Bearer $METRICS_TOKEN``.
-
-    Without a configured token, or with a wrong one, the endpoint does not exist (404): the
-    numbers reveal traffic and failure rates, and an unconfigured deployment exposes nothing.
-    """
-    if not authorized(request.headers.get("Authorization", "")):
-        return errors.page_not_found(request)
-    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

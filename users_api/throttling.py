@@ -1,11 +1,18 @@
 """Rate limits kept in the configured cache, so every web process shares them (docs/api.md §1.8).
 
 Rates are settings (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) and may use a multiplier,
-e.g. ``6/20min``. Throttles that guard secrets count with ``AtomicRateThrottle``: DRF's own reads
-a history list, appends and writes it back, so parallel requests all read the same list and all
-pass; one atomic ``INCR`` per request lets a burst of N parallel guesses through up to the budget
-and no more. A throttle that guards a secret fails closed (503) when the cache is down;
-the others fail open with a warning. Neither becomes a 500.
+e.g. ``6/20min``. Two mechanisms, one rule for choosing:
+
+- Every throttle that guards a secret (a password, a second factor, an emailed code, a reset
+  link) counts with ``AtomicRateThrottle``: DRF's own reads a history list, appends and writes it
+  back, so parallel requests all read the same list and all pass; one atomic ``INCR`` per
+  request lets a burst of N parallel guesses through up to the budget and no more. It fails
+  closed (503) when the cache is down.
+- The others (sign-up, onboarding, delegation, push tokens) keep DRF's history list through
+  ``UserRateThrottle``/``IPRateThrottle``, where a small overshoot is harmless, and fail open
+  with a warning when the cache is down.
+
+Neither becomes a 500. The throttle classes themselves live in each app's ``throttling.py``.
 """
 
 import logging
@@ -14,7 +21,6 @@ import time
 from typing import TYPE_CHECKING
 
 import redis.exceptions
-from django.core.cache import cache
 from rest_framework import throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -57,9 +63,10 @@ def parse_rate(rate: str | None) -> tuple[int | None, int | None]:
 
 
 class RateThrottle(throttling.SimpleRateThrottle):
-    """Base for the project's throttles: subclasses set ``scope`` and implement ``key_for``."""
+    """Base for the project's throttles: subclasses set ``scope`` and implement ``key_for``.
 
-    fail_closed = False
+    DRF's history list; open while the cache is down (for throttles that guard no secret).
+    """
 
     def __init__(self) -> None:
         # Read the rate per instance so settings overrides (and tests) take effect.
@@ -82,10 +89,7 @@ class RateThrottle(throttling.SimpleRateThrottle):
     def allow_request(self, request: Request, view: "APIView") -> bool:
         try:
             return super().allow_request(request, view)
-        except CACHE_UNAVAILABLE as exc:
-            if self.fail_closed:
-                logger.warning("throttle %s: cache unavailable, refusing", self.scope)
-                raise ServiceUnavailable() from exc
+        except CACHE_UNAVAILABLE:
             logger.warning("throttle %s: cache unavailable, allowing", self.scope)
             return True
 
@@ -103,9 +107,10 @@ class IPRateThrottle(RateThrottle):
 
 
 class AtomicRateThrottle(RateThrottle):
-    """A fixed window per key, started by the key's first request; counted with ``INCR``."""
+    """A fixed window per key, started by the key's first request; counted with ``INCR``.
 
-    fail_closed = True
+    For throttles that guard a secret: closed (503) while the cache is down.
+    """
 
     def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         # Not DRF's "throttle:<scope>:…": a history-list throttle of the same scope and ident
@@ -130,13 +135,13 @@ class AtomicRateThrottle(RateThrottle):
     def _hit(self, key: str) -> tuple[int, float]:
         now = time.time()
         for _ in range(2):
-            cache.add(f"{key}:start", now, timeout=self.duration)
-            cache.add(key, 0, timeout=self.duration)
+            self.cache.add(f"{key}:start", now, timeout=self.duration)
+            self.cache.add(key, 0, timeout=self.duration)
             try:
-                count = cache.incr(key)
+                count = self.cache.incr(key)
             except ValueError:  # the window expired between add() and incr(): start again
                 continue
-            return count, cache.get(f"{key}:start", now)
+            return count, self.cache.get(f"{key}:start", now)
         raise RuntimeError("throttle counter keeps expiring")
 
     def wait(self) -> float | None:

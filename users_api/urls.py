@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from users_api.docs import RedocView, SchemaView, SwaggerView
-from users_api.health import HealthView, ReadyView
-from users_api.metrics import metrics_view
+from users_api.health import HealthView, ReadyView, metrics_view
 
 urlpatterns = [
     path("api/", include("accounts.urls")),

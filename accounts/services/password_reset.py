@@ -1,7 +1,7 @@
 """Password reset by email (docs/api.md §2.16): request a link, check its token, set a new password.
 
 The request answers the same, after the same work, whether or not the address belongs to an
-account: it only queues ``send_reset_link``, and the lookup happens in the background task. The
+account: it only queues the task ``accounts.tasks.send_reset_link``, which does the lookup. The
 token is Django's ``PasswordResetTokenGenerator``: an HMAC over the user's password hash, last
 login and a timestamp, so it expires after ``PASSWORD_RESET_TIMEOUT``, dies when the password
 changes (single use) and is never stored. A reset never logs in: the user signs in afterwards,
@@ -12,14 +12,14 @@ import logging
 import uuid as uuid_lib
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 
-from accounts import emails, errors
+from accounts import errors
 from accounts.models import SecurityEvent, User
-from accounts.services import notices, security_events
+from accounts.services import notices
 from accounts.services.security_events import RequestMeta
+from accounts.tasks import send_reset_link
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,6 @@ def request_reset(*, email: str, meta: RequestMeta) -> None:
 
 
 def _enqueue(task_kwargs: dict[str, str | None]) -> None:
-    from accounts.tasks import send_reset_link  # the task module imports this one
-
     try:
         send_reset_link.apply_async(kwargs=task_kwargs)
     except Exception as exc:  # any broker failure: do it in this process instead
@@ -40,33 +38,6 @@ def _enqueue(task_kwargs: dict[str, str | None]) -> None:
             "password reset: broker unavailable (%s), running inline", type(exc).__name__
         )
         send_reset_link.apply(kwargs=task_kwargs, throw=False)
-
-
-def reset_link(user: User, token: str) -> str:
-    base = settings.PASSWORD_RESET_URL
-    if "{uuid}" in base and "{token}" in base:
-        return base.replace("{uuid}", str(user.uuid)).replace("{token}", token)
-    return f"{base.rstrip('/')}/{user.uuid}/{token}"
-
-
-def send_reset_link(*, email: str, meta: RequestMeta) -> bool:
-    """Email a reset link to the active account with ``email``; False if there is none."""
-    user = User.objects.filter(email__iexact=User.objects.normalize_email(email).strip()).first()
-    if user is None or not user.is_active:
-        return False
-    token = default_token_generator.make_token(user)
-    security_events.record(type=SecurityEvent.Type.PASSWORD_RESET_REQUESTED, user=user, meta=meta)
-    emails.queue(
-        template="password_reset",
-        to=user.email,
-        context={
-            "first_name": user.first_name,
-            "email": user.email,
-            "link": reset_link(user, token),
-            "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-        },
-    )
-    return True
 
 
 def user_for_token(*, uuid: str, token: str) -> User:

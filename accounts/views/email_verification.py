@@ -1,8 +1,6 @@
 """Email verification and email-change cancellation (docs/api.md §2.10-§2.12)."""
 
-import hashlib
 import uuid as uuid_lib
-from collections.abc import Mapping
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -22,50 +20,13 @@ from accounts.serializers.email_verification import (
 from accounts.serializers.users import UserSerializer
 from accounts.services import email_verification
 from accounts.services.security_events import RequestMeta
+from accounts.throttling import (
+    EmailVerificationRequestThrottle,
+    VerifyEmailIPThrottle,
+    VerifyEmailUserThrottle,
+)
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import AllowedOrigin, SessionOnly
-from users_api.throttling import IPRateThrottle, RateThrottle
-
-
-class TargetUserThrottle(RateThrottle):
-    """Keyed by the ``uuid`` in the body, whether or not such a user exists (no enumeration).
-
-    These throttles guard codes, so they fail closed when the cache is down.
-    """
-
-    fail_closed = True
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        # Parse the body here so malformed JSON is a 400, not a "cache failure" 503.
-        request.data  # noqa: B018
-        return super().allow_request(request, view)
-
-    def key_for(self, request: Request, view: APIView) -> str | None:
-        value = request.data.get("uuid") if isinstance(request.data, Mapping) else None
-        if not isinstance(value, str):
-            return None  # the body is refused by validation anyway
-        if value == lookup.ME:
-            # The caller's own counter; without a session "@me" is refused before any check.
-            return str(request.user.uuid) if request.user.is_authenticated else None
-        try:
-            return str(uuid_lib.UUID(value))  # one counter for every spelling of a uuid
-        except ValueError:
-            # surrogatepass: a lone surrogate ("\ud800") has no UTF-8 form, yet is malformed too.
-            digest = hashlib.sha256(value[:200].encode("utf-8", "surrogatepass")).hexdigest()
-            return "malformed:" + digest[:32]
-
-
-class EmailVerificationRequestThrottle(TargetUserThrottle):
-    scope = "email_verification_request"
-
-
-class VerifyEmailUserThrottle(TargetUserThrottle):
-    scope = "verify_email_user"
-
-
-class VerifyEmailIPThrottle(IPRateThrottle):
-    scope = "verify_email_ip"
-    fail_closed = True
 
 
 def _active_user(request: Request, value: str) -> User | None:

@@ -1,8 +1,5 @@
 """``POST /api/login/`` and ``POST /api/logout/`` (docs/api.md §2.14)."""
 
-import hashlib
-from collections.abc import Mapping
-
 from django.contrib.auth import logout
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
@@ -12,34 +9,12 @@ from rest_framework.views import APIView
 
 from accounts import login_flow
 from accounts.models import User
-from accounts.models.user import UserManager
 from accounts.serializers.login import LoginSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import login as login_services
 from accounts.services.security_events import RequestMeta
+from accounts.throttling import LoginEmailThrottle, LoginIPThrottle
 from users_api.permissions import AllowedOrigin, SessionOnly
-from users_api.throttling import IPRateThrottle, RateThrottle
-
-
-class LoginIPThrottle(IPRateThrottle):
-    scope = "login_ip"
-    fail_closed = True  # guards passwords: no unlimited guessing while the cache is down
-
-
-class LoginEmailThrottle(RateThrottle):
-    """Per attempted email however it is spelled: ``A@x.io `` and ``a@x.io`` share a counter."""
-
-    scope = "login_email"
-    fail_closed = True
-
-    def key_for(self, request: Request, view: APIView) -> str | None:
-        data = request.data
-        email = data.get("email") if isinstance(data, Mapping) else None
-        if not isinstance(email, str) or not email.strip():
-            return None  # the serializer refuses the request; the IP throttle counted it
-        # surrogatepass: a lone surrogate ("\ud800") has no UTF-8 form; the serializer refuses it.
-        normalized = UserManager.normalize_email(email).encode("utf-8", "surrogatepass")
-        return hashlib.sha256(normalized).hexdigest()
 
 
 class LoginView(APIView):

@@ -12,12 +12,8 @@ from accounts.models import User
 from accounts.serializers.onboarding import OnboardingSkipSerializer, SceneDashboardPinSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import onboarding, scenes
+from accounts.throttling import OnboardingSkipThrottle
 from users_api.permissions import SessionOnly
-from users_api.throttling import UserRateThrottle
-
-
-class OnboardingSkipThrottle(UserRateThrottle):
-    scope = "onboarding_skip"
 
 
 class OnboardingSkipView(APIView):

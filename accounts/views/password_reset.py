@@ -1,8 +1,5 @@
 """Password reset (docs/api.md §2.16): anonymous, never logs in, never skips the second factor."""
 
-import hashlib
-from collections.abc import Mapping
-
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models.user import UserManager
 from accounts.serializers.password_reset import (
     PasswordResetDoneSerializer,
     PasswordResetRequestSerializer,
@@ -23,38 +19,18 @@ from accounts.serializers.password_reset import (
 )
 from accounts.services import password_reset
 from accounts.services.security_events import RequestMeta
+from accounts.throttling import (
+    PasswordResetConfirmIPThrottle,
+    PasswordResetEmailThrottle,
+    PasswordResetIPThrottle,
+)
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import SessionOnly
-from users_api.throttling import AtomicRateThrottle
 
 _TAGS = ["auth"]
 _UUID = OpenApiParameter(
     "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="The uuid from the reset link."
 )
-
-
-class PasswordResetEmailThrottle(AtomicRateThrottle):
-    """Per address however it is spelled; the address itself is not kept in the cache key."""
-
-    scope = "password_reset_email"
-
-    def key_for(self, request: Request, view: APIView) -> str | None:
-        email = request.data.get("email") if isinstance(request.data, Mapping) else None
-        if not isinstance(email, str) or not email.strip():
-            return None  # refused by the serializer; the IP throttle counted it
-        normalized = UserManager.normalize_email(email.strip()).lower()
-        return hashlib.sha256(normalized.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-class PasswordResetIPThrottle(AtomicRateThrottle):
-    scope = "password_reset_ip"
-
-    def key_for(self, request: Request, view: APIView) -> str | None:
-        return self.get_ident(request)
-
-
-class PasswordResetConfirmIPThrottle(PasswordResetIPThrottle):
-    scope = "password_reset_confirm_ip"
 
 
 class PasswordResetRequestView(APIView):

@@ -11,13 +11,9 @@ from accounts.models import User
 from accounts.serializers.signup import SignupSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import signup as signup_services
+from accounts.throttling import SignupThrottle
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import AllowedOrigin, SessionOnly
-from users_api.throttling import IPRateThrottle
-
-
-class SignupThrottle(IPRateThrottle):
-    scope = "signup"
 
 
 class SignupView(APIView):

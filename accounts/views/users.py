@@ -1,13 +1,9 @@
 """The user resource (docs/api.md §2.13): list, retrieve, edit, delete, hedgehog configuration."""
 
-from collections.abc import Mapping
-from typing import Any
-
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,9 +19,9 @@ from accounts.serializers.users import (
 )
 from accounts.services import profile
 from accounts.services.security_events import RequestMeta
+from accounts.throttling import PasswordChangeThrottle
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
-from users_api.throttling import UserRateThrottle
 
 UUID_PARAMETER = OpenApiParameter(
     "uuid",
@@ -53,28 +49,11 @@ _WRITE_RULES = (
 )
 
 
-def _body(request: Request) -> Mapping[str, Any]:
-    """The parsed body if it is an object; anything else is left for the serializer to refuse."""
-    return request.data if isinstance(request.data, Mapping) else {}
-
-
 class DeletionNeedsRecentPassword(RecentlyAuthenticated):
     """Deleting the account needs a recent password proof; edits follow ``profile_rules``."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method != "DELETE" or super().has_permission(request, view)
-
-
-class PasswordChangeThrottle(UserRateThrottle):
-    """Limits guesses of the current password: counts only requests that carry one."""
-
-    scope = "password_change"
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        # A read carries no password: it never parses a body for this.
-        if request.method in SAFE_METHODS or "current_password" not in _body(request):
-            return True
-        return super().allow_request(request, view)
 
 
 class UserListView(generics.GenericAPIView):

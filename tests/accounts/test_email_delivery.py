@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import emails, tasks
 from accounts.services import email_verification
+from outbox import delivery, tasks
 from outbox.models import OutboxEmail
 from tests.accounts.email_support import (
     REQUEST_URL,
@@ -31,6 +31,7 @@ from tests.accounts.email_support import (
     use_smtp,
     wait_for,
 )
+from users_api import encryption
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def outbox_row(template="password_changed", **fields):
     return OutboxEmail.objects.create(
         template=template,
         to="ada@example.com",
-        sealed_context=emails.seal({"first_name": "Ada", "email": "ada@example.com"}),
+        sealed_context=encryption.seal({"first_name": "Ada", "email": "ada@example.com"}),
         **fields,
     )
 
@@ -155,9 +156,9 @@ class TestInline:
 
     def test_delivering_the_same_email_twice_sends_it_once(self, mailoutbox):
         row = outbox_row()
-        assert emails.deliver(str(row.pk)) is emails.Outcome.SENT
-        assert emails.deliver(str(row.pk)) is emails.Outcome.SKIPPED
-        assert emails.deliver_due()[emails.Outcome.SENT] == 0
+        assert delivery.deliver(str(row.pk)) is delivery.Outcome.SENT
+        assert delivery.deliver(str(row.pk)) is delivery.Outcome.SKIPPED
+        assert delivery.deliver_due()[delivery.Outcome.SENT] == 0
 
         assert len(mailoutbox) == 1
         assert mailoutbox[0].extra_headers["Message-ID"] == f"<{row.pk}@example.com>"
@@ -167,12 +168,12 @@ class TestInline:
 
     def test_a_failed_attempt_does_not_count_as_sent(self, failing_backend, settings, mailoutbox):
         row = outbox_row()
-        assert emails.deliver(str(row.pk)) is emails.Outcome.RETRY
+        assert delivery.deliver(str(row.pk)) is delivery.Outcome.RETRY
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-        assert emails.deliver_due()[emails.Outcome.SENT] == 0  # not due yet
+        assert delivery.deliver_due()[delivery.Outcome.SENT] == 0  # not due yet
         OutboxEmail.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-        assert emails.deliver_due()[emails.Outcome.SENT] == 1
+        assert delivery.deliver_due()[delivery.Outcome.SENT] == 1
 
         assert len(mailoutbox) == 1
 
@@ -180,7 +181,7 @@ class TestInline:
         legacy = {
             "template": "password_changed",
             "to": "ada@example.com",
-            "sealed_context": emails.seal({"first_name": "Ada", "email": "ada@example.com"}),
+            "sealed_context": encryption.seal({"first_name": "Ada", "email": "ada@example.com"}),
             "message_id": "4b0c1f6e-2a41-4b8e-9a55-0d3c1f6a7e01",
         }
         tasks.send_templated_email.apply(kwargs=legacy)
@@ -216,7 +217,7 @@ class TestBroker:
         # Only the outbox row's id crosses the broker; the sealed context stays in the database.
         assert set(kwargs) == {"message_id"}
         row = OutboxEmail.objects.get(pk=kwargs["message_id"])
-        assert emails.unseal(row.sealed_context)["code"] == known_code
+        assert encryption.unseal(row.sealed_context)["code"] == known_code
         assert row.to == "ada@example.com"
 
     def test_a_broker_that_is_down_does_not_fail_the_request_the_email_goes_inline(

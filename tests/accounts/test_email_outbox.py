@@ -8,9 +8,10 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from accounts import emails
 from accounts.services import email_verification
+from outbox import delivery
 from outbox.models import OutboxEmail
+from users_api import encryption
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_the_email_is_written_in_the_callers_transaction(user, django_capture_on
     assert row.status == "pending"
     assert len(callbacks) == 1
     assert KNOWN_CODE not in row.sealed_context
-    assert emails.unseal(row.sealed_context)["code"] == KNOWN_CODE
+    assert encryption.unseal(row.sealed_context)["code"] == KNOWN_CODE
     # The code's lifetime (10 min) becomes the email's.
     assert timedelta(minutes=9) < row.expires_at - row.created_at <= timedelta(minutes=10)
 
@@ -57,15 +58,15 @@ def test_a_code_email_is_retried_within_the_code_cap_a_notice_backs_off_longer(
     settings.EMAIL_CODE_RETRY_MAX_DELAY = 20
     code_row = queue_code(user, django_capture_on_commit_callbacks)
     notice = OutboxEmail.objects.create(
-        template="password_changed", to=user.email, sealed_context=emails.seal({"email": "x"})
+        template="password_changed", to=user.email, sealed_context=encryption.seal({"email": "x"})
     )
     for row in (code_row, notice):
         row.attempts = 6  # 15 * 2**5 = 480 s uncapped
         row.save()
 
     now = timezone.now()
-    assert emails.retry_delay(code_row, now) <= 20
-    assert emails.retry_delay(notice, now) >= 240
+    assert delivery.retry_delay(code_row, now) <= 20
+    assert delivery.retry_delay(notice, now) >= 240
 
 
 def test_an_email_whose_code_expired_is_dropped_with_a_log_line_not_sent(
@@ -82,9 +83,9 @@ def test_an_email_whose_code_expired_is_dropped_with_a_log_line_not_sent(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        counts = emails.deliver_due()
+        counts = delivery.deliver_due()
 
-    assert counts[emails.Outcome.DROPPED] == 1
+    assert counts[delivery.Outcome.DROPPED] == 1
     assert mailoutbox == []
     assert OutboxEmail.objects.get(pk=row.pk).status == "dropped"
     assert f"email {row.pk} (verification_code): its code expired" in caplog.text
@@ -102,7 +103,7 @@ def test_old_delivered_rows_are_pruned_pending_ones_kept(user):
             created_at=old,
         )
 
-    assert emails.prune(older_than=timedelta(days=30)) == 2
+    assert delivery.prune(older_than=timedelta(days=30)) == 2
     assert list(OutboxEmail.objects.values_list("status", flat=True)) == ["pending"]
 
 

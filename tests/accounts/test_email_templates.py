@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts import emails
+from outbox import delivery
 
 CONTEXTS = {
     "verification_code": {
@@ -33,7 +33,7 @@ CONTEXTS = {
 
 
 def render(template, context):
-    message = emails.build_message(
+    message = delivery.build_message(
         template=template, to="ada@example.com", context=context, message_id="abc-123"
     )
     [(html, mimetype)] = message.alternatives

@@ -6,9 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import login_flow
+from accounts import throttling as login_throttles
 from accounts.hashers import Argon2idPasswordHasher
 from accounts.models import SecurityEvent
-from accounts.views import login as login_views
 from tests.conftest import PASSWORD
 from users_api import settings as production_settings
 
@@ -220,7 +220,7 @@ def test_login_throttles_fail_closed_when_the_cache_is_down(
     api_client, make_user, monkeypatch, throttle
 ):
     make_user(email="ada@example.com")
-    monkeypatch.setattr(getattr(login_views, throttle), "cache", _BrokenCache())
+    monkeypatch.setattr(getattr(login_throttles, throttle), "cache", _BrokenCache())
 
     response = api_client.post(URL, {"email": "ada@example.com", "password": PASSWORD})
 

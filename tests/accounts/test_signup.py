@@ -262,7 +262,7 @@ def test_sign_up_is_throttled_per_ip(api_client, db, sent_codes, settings):
 
 
 def test_signup_throttle_fails_open_when_the_cache_is_down(api_client, db, sent_codes, monkeypatch):
-    from accounts.views.signup import SignupThrottle
+    from accounts.throttling import SignupThrottle
 
     monkeypatch.setattr(SignupThrottle, "cache", _BrokenCache())
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pushtokens.views import PushTokenThrottle
+from pushtokens.throttling import PushTokenThrottle
 
 REGISTER = "/api/users/@me/push_tokens/"
 UNREGISTER = "/api/users/@me/push_tokens/unregister/"

@@ -10,8 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
-from twofactor import encryption, totp
+from twofactor import totp
 from twofactor.models import TOTPDevice
+from users_api import encryption
 
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import twofactor.encryption
+import users_api.encryption
 from django.conf import settings
 from django.db import migrations, models
 
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('throttling_failure_count', models.PositiveIntegerField(default=0, help_text='Number of successive failed attempts.')),
                 ('created_at', models.DateTimeField(auto_now_add=True, help_text='The date and time when this device was initially created in the system.', null=True)),
                 ('last_used_at', models.DateTimeField(blank=True, help_text='The most recent date and time this device was used.', null=True)),
-                ('key', twofactor.encryption.EncryptedTextField(help_text='Hex-encoded 160-bit seed, encrypted at rest.')),
+                ('key', users_api.encryption.EncryptedTextField(help_text='Hex-encoded 160-bit seed, encrypted at rest.')),
                 ('drift', models.SmallIntegerField(default=0)),
                 ('last_t', models.BigIntegerField(default=-1)),
                 ('user', models.ForeignKey(help_text='The user that this device belongs to.', on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from accounts import emails
+from outbox import delivery
 
 
 class Command(BaseCommand):
@@ -28,8 +28,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, every: float = 0, **options: Any) -> None:
         while True:
-            counts = emails.deliver_due()
-            emails.prune(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
+            counts = delivery.deliver_due()
+            delivery.prune(older_than=timedelta(days=settings.EMAIL_OUTBOX_KEEP_DAYS))
             summary = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
             if summary or options["verbosity"] > 1:
                 self.stdout.write(f"outbox: {summary or 'nothing due'}")

@@ -1,11 +1,13 @@
-"""Field encryption at rest with ``FIELD_ENCRYPTION_KEYS`` (docs/api.md §5).
+"""Secrets sealed at rest with ``FIELD_ENCRYPTION_KEYS``: TOTP seeds, the pending TOTP secret
+and the context of queued emails (docs/api.md §5).
 
 MultiFernet: the first key encrypts, every listed key decrypts. To rotate, put the new key first
-and keep the old one after it until ``manage.py rotate_totp_seeds`` has re-encrypted the rows.
-Fernet is authenticated encryption (AES-128-CBC + HMAC-SHA256), so a tampered column fails to
-decrypt instead of yielding a wrong seed.
+and keep the old one after it until ``manage.py rotate_totp_seeds`` has re-encrypted the rows
+(and the email outbox has drained). Fernet is authenticated encryption (AES-128-CBC +
+HMAC-SHA256), so a tampered value fails to decrypt instead of yielding a wrong secret.
 """
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -14,11 +16,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-__all__ = ["EncryptedTextField", "InvalidToken", "decrypt", "encrypt", "rotate"]
+__all__ = ["EncryptedTextField", "InvalidToken", "decrypt", "encrypt", "rotate", "seal", "unseal"]
 
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    """The one validation of ``FIELD_ENCRYPTION_KEYS``: non-empty, every entry a Fernet key."""
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
     try:
@@ -39,18 +42,23 @@ def encrypt(plaintext: str) -> str:
     return _current().encrypt(plaintext.encode()).decode("ascii")
 
 
-def decrypt(token: str, *, ttl: int | None = None) -> str:
-    """Decrypt with any configured key; ``ttl`` (seconds) also rejects older tokens."""
-    fernet = _current()
-    data = token.encode("ascii")
-    if ttl is None:
-        return fernet.decrypt(data).decode()
-    return fernet.decrypt(data, ttl=ttl).decode()
+def decrypt(token: str) -> str:
+    """Decrypt with any configured key; ``InvalidToken`` if none of them sealed it."""
+    return _current().decrypt(token.encode("ascii")).decode()
 
 
 def rotate(token: str) -> str:
     """Re-encrypt a token under the first (current) key, keeping its timestamp."""
     return _current().rotate(token.encode("ascii")).decode("ascii")
+
+
+def seal(context: dict[str, Any]) -> str:
+    """Encrypt a JSON-serialisable mapping (an email's context, which may carry a code)."""
+    return encrypt(json.dumps(context))
+
+
+def unseal(sealed: str) -> dict[str, Any]:
+    return json.loads(decrypt(sealed))
 
 
 class EncryptedTextField(models.TextField):
