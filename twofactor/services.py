@@ -52,11 +52,6 @@ def has_totp(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def has_second_factor(user: User) -> bool:
-    """TOTP, or passkeys turned on as the second factor."""
-    return has_totp(user) or passkeys.uses_passkeys_for_2fa(user)
-
-
 def confirm_totp_setup(
     *,
     user: User,
