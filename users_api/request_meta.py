@@ -4,17 +4,20 @@ Built here, on the HTTP side, so services take a ``RequestMeta`` and never the r
 """
 
 import ipaddress
+from typing import cast
 
 from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from accounts.services.security_events import RequestMeta
 
 
-def request_meta(request: HttpRequest) -> RequestMeta:
+def request_meta(request: HttpRequest | Request) -> RequestMeta:
     """The client address and user agent of an API or admin request."""
-    # DRF's get_ident honours NUM_PROXIES for X-Forwarded-For, like the throttles do.
-    ip = BaseThrottle().get_ident(request) or None
+    # DRF's get_ident honours NUM_PROXIES for X-Forwarded-For, like the throttles do; it reads
+    # only ``request.META``, which the admin's Django request has too.
+    ip = BaseThrottle().get_ident(cast(Request, request)) or None
     return RequestMeta(ip=_valid_ip(ip), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
 
 
