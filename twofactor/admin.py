@@ -9,14 +9,14 @@ from django_otp import user_has_device
 
 from accounts.admin import users as accounts_user_admin
 from accounts.models import User
-from accounts.services.security_events import RequestMeta
 from twofactor import services
 from twofactor.models import BackupCodeSet, TOTPDevice
+from users_api.request_meta import request_meta
 
 
 def disable_two_factor_for(request: HttpRequest, users: "QuerySet[User] | list[User]") -> int:
     """Disable 2FA for ``users`` through the same service as the API; return how many changed."""
-    meta = RequestMeta.of(request)
+    meta = request_meta(request)
     return sum(services.disable_two_factor(user=user, meta=meta, by=request.user) for user in users)
 
 
@@ -26,15 +26,19 @@ def two_factor_enabled(user: User) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def _users_of(queryset: QuerySet) -> list[User]:
+    """The selected users, or the users of the selected rows (e.g. devices)."""
+    if queryset.model is User:
+        return list(queryset)
+    return list(User.objects.filter(pk__in=queryset.values("user")))
+
+
 @admin.action(description="Disable two-factor authentication for the selected users")
 def disable_two_factor_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
     """Usable on any admin whose rows are users or have a ``user`` (e.g. a User admin)."""
-    if queryset.model is User:
-        users = list(queryset)
-    else:
-        users = list(User.objects.filter(pk__in=queryset.values("user")))
+    users = _users_of(queryset)
     changed = disable_two_factor_for(request, users)
     modeladmin.message_user(
         request, f"Two-factor authentication disabled for {changed} user(s).", messages.SUCCESS
@@ -46,11 +50,8 @@ def clear_two_factor_lockout_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
     """Forget failed second-factor attempts (budget and back-off); one security event each."""
-    if queryset.model is User:
-        users = list(queryset)
-    else:
-        users = list(User.objects.filter(pk__in=queryset.values("user")))
-    meta = RequestMeta.of(request)
+    users = _users_of(queryset)
+    meta = request_meta(request)
     for user in users:
         services.clear_lockout(user=user, meta=meta, by=request.user)
     modeladmin.message_user(
