@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from accounts.models import User
 from users_api.prepared import PreparedQuery
 
-_USER_BY_PK: PreparedQuery[User] = PreparedQuery(lambda pk: User.objects.filter(pk=pk), pk=int)
+_USER_BY_PK: PreparedQuery = PreparedQuery(lambda pk: User.objects.filter(pk=pk), pk=int)
 
 
 class SessionUserBackend(ModelBackend):

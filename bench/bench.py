@@ -4,7 +4,8 @@ Serves the service and the floor (``bench/floor.py``) with the committed gunicor
 PostgreSQL + Redis, creates its own user (team, memberships, scene pins, TOTP, backup codes), API
 key and 2FA-verified session, then runs wrk on each scenario, alternating service and floor,
 for ``ROUNDS`` rounds of ``DURATION``. Prints the medians, the ratio to the floor and the SQL
-statements per request. Environment: DATABASE_URL, CACHE_URL (the bench flushes nothing, but
+statements per request; for the logins also logins per second per core and per CPU-second of the
+web processes. Environment: DATABASE_URL, CACHE_URL (the bench flushes nothing, but
 writes its own rows), DURATION (10s), ROUNDS (3), CONNECTIONS (8), THREADS (2), ONLY
 (comma-separated words: only the scenarios whose name holds one), WARMUP (2s: each scenario
 on each side before the rounds, not counted).
@@ -236,8 +237,30 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
+def cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU of a gunicorn master and its workers so far (Linux ``/proc``).
+
+    On a host shared with other work, requests per second measure the share the server got;
+    requests per CPU-second of its own processes do not depend on that share (PostgreSQL's and
+    Redis's CPU is not in it).
+    """
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    ticks = 0
+    for pid in [str(server.pid), *children]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
-    port: int, scenario: Scenario, credentials: dict[str, str], duration: str = DURATION
+    port: int,
+    scenario: Scenario,
+    credentials: dict[str, str],
+    duration: str = DURATION,
+    server: subprocess.Popen | None = None,
 ) -> dict[str, float]:
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--latency"]
     command += ["--timeout", "30s"]
@@ -249,9 +272,11 @@ def wrk(
         command += ["-s", str(ROOT / scenario.script)]
     command.append(f"http://127.0.0.1:{port}{scenario.path}")
     env = os.environ | {"BENCH_LOGIN_EMAIL": scenario.login_email or ""}
+    cpu_before = cpu_seconds(server) if server else 0.0
     output = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, check=True, env=env
     ).stdout
+    cpu = cpu_seconds(server) - cpu_before if server else float("nan")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     if errors or socket_errors:
@@ -265,6 +290,9 @@ def wrk(
         "p50": _ms(re.search(r"\s50%\s+(\S+)", output).group(1)),
         "p99": _ms(re.search(r"\s99%\s+(\S+)", output).group(1)),
         "errors": float(errors.group(1)) if errors else 0.0,
+        "per_cpu_second": int(re.search(r"(\d+) requests in", output).group(1)) / cpu
+        if cpu
+        else float("nan"),
     }
 
 
@@ -277,7 +305,10 @@ def main() -> None:
     }
     needed = {"floor"} | {scenario.service for scenario in SCENARIOS}
     ports = {name: free_port() for name in targets if name in needed}
-    processes = [serve(targets[name][0], port, targets[name][1]) for name, port in ports.items()]
+    servers = {
+        port: serve(targets[name][0], port, targets[name][1]) for name, port in ports.items()
+    }
+    processes = list(servers.values())
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     try:
         # Warm-up, not counted: every worker imports, connects and compiles its queries once.
@@ -289,7 +320,7 @@ def main() -> None:
                 # Interleaved, and the order alternates: neither side always runs first.
                 sides = [("service", ports[scenario.service]), ("floor", ports["floor"])]
                 for side, port in sides if round_ % 2 == 0 else sides[::-1]:
-                    result = wrk(port, scenario, credentials)
+                    result = wrk(port, scenario, credentials, server=servers[port])
                     results.setdefault((scenario.name, side), []).append(result)
                     print(
                         f"   round {round_ + 1} {scenario.name:40} {side:7} "
@@ -354,6 +385,13 @@ def report(results: dict, credentials: dict[str, str]) -> str:
             lines.append(
                 f"\n{scenario.name}: {service / cores:.1f} logins per second per core "
                 f"(floor {floor / cores:.1f}; {cores} cores)"
+            )
+            service, floor = (
+                _median(results[(scenario.name, side)], "per_cpu_second") for side in SIDES
+            )
+            lines.append(
+                f"{scenario.name}: {service:.1f} logins per CPU-second of the web processes "
+                f"(floor {floor:.1f}; PostgreSQL and Redis not included)"
             )
     lines.append("")
     lines.append(

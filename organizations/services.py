@@ -56,7 +56,7 @@ SKIP_FIELDS = (
 
 def create_organization(*, name: str) -> Organization:
     """Create the organization under a unique slug derived from its name."""
-    max_length = Organization._meta.get_field("slug").max_length - 7
+    max_length = (Organization._meta.get_field("slug").max_length or 0) - 7
     base = slugify(name)[:max_length].strip("-") or "organization"
     candidates = [base] if not Organization.objects.filter(slug=base).exists() else []
     candidates += [f"{base}-{secrets.token_hex(3)}" for _ in range(_SLUG_ATTEMPTS)]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from accounts.models import User
@@ -91,16 +92,23 @@ def prune_stale_push_tokens(*, days: int | None = None) -> int:
     return deleted
 
 
+def _field(name: str) -> "Field[Any, Any]":
+    field = PushToken._meta.get_field(name)
+    if not isinstance(field, Field):  # a concrete column, never a relation's reverse side
+        raise TypeError(name)
+    return field
+
+
 def _to_db(name: str, value: Any) -> Any:
     """Adapt a value for a raw statement exactly as the ORM would (UUIDs, aware datetimes)."""
-    return PushToken._meta.get_field(name).get_db_prep_save(value, connection)
+    return _field(name).get_db_prep_save(value, connection)
 
 
 def _from_db(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
     """Convert a RETURNING row to Python values exactly as the ORM converts a SELECT."""
     converted = {}
     for name, value in zip(names, row, strict=True):
-        column = PushToken._meta.get_field(name).get_col(PushToken._meta.db_table)
+        column = _field(name).get_col(PushToken._meta.db_table)
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         for converter in converters:
             value = converter(value, column, connection)

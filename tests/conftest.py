@@ -1,10 +1,14 @@
 """Shared fixtures: factories for users, organizations and authenticated API clients."""
 
+import copy
 import itertools
+import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
@@ -29,6 +33,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def _per_worker_cache() -> dict[str, Any]:
+    """Under pytest-xdist (``pytest -n 2``) each worker gets a Redis database of its own.
+
+    Every test empties the cache, and throttles count per IP (always 127.0.0.1 here), so two
+    workers on one database would see each other's counters. Worker ``gwN`` uses the configured
+    database number + N (modulo Redis's 16); servers a test starts inherit it via ``CACHE_URL``.
+    Each worker also gets its own test database (pytest-django's ``_gwN`` suffix).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("CACHE_URL", "")
+    match = re.fullmatch(r"(redis://[^/]+)/(\d+)", url)
+    if not worker.startswith("gw") or match is None:
+        return {}
+    url = f"{match.group(1)}/{(int(match.group(2)) + int(worker[2:])) % 16}"
+    os.environ["CACHE_URL"] = url
+    caches_setting = copy.deepcopy(settings.CACHES)
+    caches_setting["default"]["LOCATION"] = url
+    return {"CACHES": caches_setting}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings() -> Iterator[None]:
     """Settings that only make tests faster or runnable without a build step.
@@ -40,6 +64,7 @@ def _test_settings() -> Iterator[None]:
       are covered by the gunicorn test in ``tests/test_serving.py``.
     """
     with override_settings(
+        **_per_worker_cache(),
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         # Most admin tests sign staff in with force_login; tests/test_admin_login.py turns it on.
         ADMIN_REQUIRE_2FA=False,

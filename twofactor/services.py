@@ -49,12 +49,7 @@ def _lock(user: User) -> None:
 
 
 def has_totp(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def has_second_factor(user: User) -> bool:
-    """TOTP, or passkeys turned on as the second factor."""
-    return has_totp(user) or passkeys.uses_passkeys_for_2fa(user)
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def confirm_totp_setup(
@@ -77,7 +72,7 @@ def confirm_totp_setup(
     with transaction.atomic():
         _lock(user)
         TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice.objects.create(
+        device: TOTPDevice = TOTPDevice.objects.create(
             user=user,
             name=DEVICE_NAME,
             key=secret.hex(),
@@ -209,7 +204,7 @@ def two_factor_status(user: User) -> Status:
 
 
 @functools.cache
-def _status_query() -> PreparedQuery[User]:
+def _status_query() -> PreparedQuery:
     """The status query, compiled once per process: building and compiling its subqueries cost
     more than running it (users_api/prepared.py; docs/performance.md). No data is kept.
     """

@@ -24,7 +24,7 @@ _QUERY_PARAMS_REFUSED = ("personal_api_key", "api_key", "token")
 # Body fields are a narrower list: "token" is a legitimate body field (TOTP code, push token).
 _BODY_FIELDS_REFUSED = ("personal_api_key", "api_key")
 # The usable key with this digest, with its user: compiled once per process (users_api/prepared.py).
-_KEY_LOOKUP: PreparedQuery[PersonalAPIKey] = PreparedQuery(
+_KEY_LOOKUP: PreparedQuery = PreparedQuery(
     lambda secure_value, now: (
         PersonalAPIKey.objects.usable(now)
         .select_related("user")
@@ -111,11 +111,15 @@ class PersonalAPIKeyScheme(OpenApiAuthenticationExtension):
     target_class = "users_api.authentication.PersonalAPIKeyAuthentication"
     name = "PersonalAPIKey"
 
-    def get_security_requirement(self, auto_schema: "AutoSchema") -> dict | None:
+    # drf-spectacular leaves a scheme out of an operation when this is None (its stubs say
+    # otherwise).
+    def get_security_requirement(  # type: ignore[override]
+        self, auto_schema: "AutoSchema"
+    ) -> dict[str, list[str]] | None:
         # Only operations that admit keys list the scheme; the others refuse every key.
         return {self.name: []} if key_scopes_of_operation(auto_schema.view) else None
 
-    def get_security_definition(self, auto_schema: object) -> dict:
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",
@@ -129,5 +133,5 @@ class SessionScheme(OpenApiAuthenticationExtension):
     target_class = "users_api.authentication.SessionAuthentication"
     name = "Session"
 
-    def get_security_definition(self, auto_schema: object) -> dict:
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

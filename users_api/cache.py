@@ -69,7 +69,7 @@ class _GuardedRedis(redis.Redis):
     def pipeline(self, *args: Any, **kwargs: Any) -> Any:
         pipe = super().pipeline(*args, **kwargs)
         execute = pipe.execute
-        pipe.execute = lambda *a, **k: breaker.call(execute, *a, **k)
+        pipe.execute = lambda *a, **k: breaker.call(execute, *a, **k)  # type: ignore[method-assign]
         return pipe
 
 

@@ -57,7 +57,7 @@ class _QuietHandler(WSGIRequestHandler):
         pass  # scrapes are not worth a log line each
 
 
-def _metrics_app(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+def _metrics_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     from prometheus_client import CONTENT_TYPE_LATEST
 
     from users_api import metrics

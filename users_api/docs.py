@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.http import HttpResponseBase
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -10,9 +9,11 @@ from drf_spectacular.views import (
 )
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
-class JSONErrorsMixin:
+class JSONErrorsMixin(APIView):
     """Render errors as JSON even where the view's renderers are HTML or YAML (docs/api.md §1.2).
 
     Without it a bad API key on ``/api/docs/`` answered ``text/html`` "401 Unauthorized" and
@@ -20,8 +21,8 @@ class JSONErrorsMixin:
     """
 
     def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         if getattr(response, "exception", False):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
@@ -52,8 +53,8 @@ VIEWER_CSP = (
 
 class OfflineViewerMixin(JSONErrorsMixin):
     def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Security-Policy"] = VIEWER_CSP
         return response

@@ -58,10 +58,11 @@ def seal(context: dict[str, Any]) -> str:
 
 
 def unseal(sealed: str) -> dict[str, Any]:
-    return json.loads(decrypt(sealed))
+    context: dict[str, Any] = json.loads(decrypt(sealed))
+    return context
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # generic in stubs only
     """A text column stored as a Fernet token; Python code only ever sees the plaintext.
 
     Lookups on it are meaningless (the ciphertext is randomised), so never filter by it.

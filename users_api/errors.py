@@ -72,7 +72,7 @@ ERROR_TYPES = (
 )
 
 
-class ErrorResponseSerializer(serializers.Serializer):
+class ErrorResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]  # stubs only
     """The body of every error response (4xx and 5xx)."""
 
     type = serializers.ChoiceField(choices=ERROR_TYPES)
@@ -96,7 +96,7 @@ def _encodable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict:
+def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
     if code == "invalid":
         code = "invalid_input"
     return {
@@ -175,11 +175,13 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         )
 
     headers: dict[str, str] = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None) is not None:
+    auth_header = getattr(exc, "auth_header", None)  # set by DRF's view on 401s
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)  # throttled
+    if wait is not None:
         # Rounded up: a client that waits exactly this long must not be refused again.
-        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
     if isinstance(exc, ServiceUnavailable):
         headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
 
@@ -206,7 +208,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
 
 
 def _json_error(
-    status_code: int, code: str, detail: str, headers: dict | None = None
+    status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
 ) -> JsonResponse:
     response = JsonResponse(error_body(status_code, code, detail), status=status_code)
     for name, value in (headers or {}).items():

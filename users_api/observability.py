@@ -26,7 +26,9 @@ def _probe_views() -> dict[str, Callable[[HttpRequest], HttpResponse]]:
 def _user_id(request: HttpRequest) -> str | None:
     """The authenticated user's public id, without loading a session nobody asked for."""
     user = request.__dict__.get("user")
-    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+    if user is None or (
+        isinstance(user, SimpleLazyObject) and getattr(user, "_wrapped", None) is empty
+    ):
         return None
     if not getattr(user, "is_authenticated", False):
         return None
@@ -46,7 +48,7 @@ class RequestObservabilityMiddleware:
             probe = self.probes.get(request.path_info)
             if probe is not None:
                 response = probe(request)
-                response.render()
+                response.render()  # type: ignore[attr-defined]  # a DRF Response
                 route = request.path_info
             else:
                 response = self.get_response(request)

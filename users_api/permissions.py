@@ -114,4 +114,4 @@ class AllowedOrigin(permissions.BasePermission):
             own = f"{request.scheme}://{request.get_host()}"
         except DisallowedHost:
             return False
-        return origin == own
+        return bool(origin == own)

@@ -16,14 +16,12 @@ mode; docs/scaling.md).
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
-
-M = TypeVar("M", bound=Model)
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 # Stand-ins for the values given on each call: unlikely enough to appear in a query by chance,
 # and each must appear exactly once among the compiled parameters.
@@ -51,7 +49,9 @@ def _cursor(connection: Any) -> Any:
         or connection.queries_logged
     ):
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+        ServerBindingCursor,
+    )
 
     # As ``connection.cursor()`` does, with a server-binding cursor instead of the default.
     connection.close_if_health_check_failed()
@@ -60,7 +60,7 @@ def _cursor(connection: Any) -> Any:
         return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
-class PreparedQuery(Generic[M]):
+class PreparedQuery:
     """``build(**values)`` returns the queryset; call ``first(**values)`` with the real values.
 
     ``parameters`` names each value and its type (``str``, ``int`` or ``datetime``). ``build``
@@ -68,7 +68,7 @@ class PreparedQuery(Generic[M]):
     of the query (a field name, a slice).
     """
 
-    def __init__(self, build: Callable[..., "QuerySet[M]"], **parameters: type) -> None:
+    def __init__(self, build: Callable[..., "QuerySet[Any, Any]"], **parameters: type) -> None:
         self._build = build
         self._parameters = parameters
         self._compiled: tuple[Any, ...] | None = None

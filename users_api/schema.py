@@ -6,7 +6,8 @@ from typing import Any
 import uritemplate
 from django.core import validators
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
@@ -39,6 +40,24 @@ _ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/
 def error_response(description: str) -> OpenApiResponse:
     """An error response for an operation; every error has the body of docs/api.md §1.2."""
     return OpenApiResponse(description=f"Error body `{{type, code, detail, attr}}`: {description}")
+
+
+# The routes that manage the caller's own things (login sessions, passkeys): ``{uuid}`` is ``@me``.
+ME_ONLY_PARAMETER = OpenApiParameter(
+    "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Only the literal `@me`."
+)
+ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+ME_ONLY_ERRORS = {
+    401: error_response("`not_authenticated`."),
+    403: error_response("`permission_denied`: an API key, or a uuid other than `@me`."),
+}
+ME_ONLY_FRESH_ERRORS = {
+    **ME_ONLY_ERRORS,
+    403: error_response(
+        "`permission_denied` (an API key, or a uuid other than `@me`), or "
+        "`sensitive_action_required_reauth`."
+    ),
+}
 
 
 class AutoSchema(openapi.AutoSchema):

@@ -7,6 +7,7 @@ database (sessions are durable there; the cache is only in front).
 """
 
 import logging
+from typing import Any
 
 import redis
 from django.contrib.sessions.backends import cached_db
@@ -19,17 +20,17 @@ CACHE_ERRORS = (*OUTAGE, redis.exceptions.RedisError)
 
 
 class SessionStore(cached_db.SessionStore):
-    def load(self) -> dict:
+    def load(self) -> dict[str, Any]:
         try:
-            data = self._cache.get(self.cache_key)
+            cached = self._cache.get(self.cache_key)
         except Exception:  # as Django: an invalid key or an unreachable cache is a miss
-            data = None
-        if data is not None:
-            return data
+            cached = None
+        if cached is not None:
+            return dict(cached)
         session = self._get_session_from_db()
         if not session:
             return {}
-        data = self.decode(session.session_data)
+        data: dict[str, Any] = self.decode(session.session_data)
         try:
             self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=session.expire_date))
         except CACHE_ERRORS:
@@ -49,7 +50,7 @@ class SessionStore(cached_db.SessionStore):
                 return True
         except CACHE_ERRORS:
             pass
-        return DBStore.exists(self, session_key)
+        return DBStore.exists(self, session_key or "")
 
     def delete(self, session_key: str | None = None) -> None:
         # The database row first: a cache failure must not leave the session alive.

@@ -74,7 +74,8 @@ class RateThrottle(throttling.SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return rate if isinstance(rate, str) else None
 
     def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
         return parse_rate(rate)
@@ -129,6 +130,8 @@ class AtomicRateThrottle(RateThrottle):
         except Exception as exc:
             logger.warning("throttle %s: cache unavailable, refusing", self.scope)
             raise ServiceUnavailable() from exc
+        if self.duration is None or self.num_requests is None:  # parse_rate gives both or none
+            return True
         self._wait = max(1.0, started_at + self.duration - time.time())
         return count <= self.num_requests
 

@@ -105,10 +105,14 @@ SCENE_PINS = "representation_scene_pins"
 HAS_CONFIRMED_DEVICE = "has_confirmed_device"
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
     _representation: UserQuerySet | None = None
-    _representation_by_pk: "PreparedQuery[User] | None" = None
+    _representation_by_pk: "PreparedQuery | None" = None
 
     def for_representation(self) -> UserQuerySet:
         """``UserQuerySet.for_representation()`` on every user, built once per process.

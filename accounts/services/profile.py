@@ -102,6 +102,8 @@ def _set_current_context(
         user.current_team = team
         user.current_organization = organization or team.organization
         return
+    if organization is None:  # callers send an organization, a team or both
+        return
     user.current_organization = organization
     if user.current_team is None or user.current_team.organization_id != organization.pk:
         user.current_team = organization.teams.order_by("id").first()
@@ -142,7 +144,7 @@ def update_hedgehog_config(*, user: User, changes: Mapping[str, Any]) -> dict[st
         raise errors.DocumentTooLargeError
     user.hedgehog_config = merged
     user.save(update_fields=["hedgehog_config"])
-    return user.hedgehog_config
+    return merged
 
 
 @transaction.atomic

@@ -5,8 +5,7 @@
 from django.contrib.auth import logout, update_session_auth_hash
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -22,26 +21,15 @@ from accounts.serializers.login_sessions import (
 from accounts.services import login_sessions
 from accounts.services.security_events import RequestMeta
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
-from users_api.schema import error_response
+from users_api.schema import (
+    ID_PARAMETER,
+    ME_ONLY_ERRORS,
+    ME_ONLY_FRESH_ERRORS,
+    ME_ONLY_PARAMETER,
+    error_response,
+)
 
 TAGS = ["login sessions"]
-
-
-_UUID = OpenApiParameter(
-    "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Only the literal `@me`."
-)
-_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
-_ERRORS = {
-    401: error_response("`not_authenticated`."),
-    403: error_response("`permission_denied`: an API key, or a uuid other than `@me`."),
-}
-_FRESH_ERRORS = {
-    **_ERRORS,
-    403: error_response(
-        "`permission_denied` (an API key, or a uuid other than `@me`), or "
-        "`sensitive_action_required_reauth`."
-    ),
-}
 
 
 class LoginSessionListView(generics.GenericAPIView):
@@ -50,8 +38,8 @@ class LoginSessionListView(generics.GenericAPIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[_UUID],
-        responses={200: LoginSessionSerializer(many=True), **_ERRORS},
+        parameters=[ME_ONLY_PARAMETER],
+        responses={200: LoginSessionSerializer(many=True), **ME_ONLY_ERRORS},
     )
     def get(self, request: Request, uuid: str) -> Response:
         """The caller's live sessions, the current one first, then by last activity.
@@ -83,10 +71,10 @@ class LoginSessionDetailView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[_UUID, _ID],
+        parameters=[ME_ONLY_PARAMETER, ID_PARAMETER],
         responses={
             204: None,
-            **_FRESH_ERRORS,
+            **ME_ONLY_FRESH_ERRORS,
             404: error_response("`not_found`: no live session of the caller with this id."),
         },
     )
@@ -111,9 +99,9 @@ class LoginSessionRevokeOthersView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[_UUID],
+        parameters=[ME_ONLY_PARAMETER],
         request=None,
-        responses={200: LoginSessionsRevokedSerializer, **_FRESH_ERRORS},
+        responses={200: LoginSessionsRevokedSerializer, **ME_ONLY_FRESH_ERRORS},
     )
     def post(self, request: Request, uuid: str) -> Response:
         """End every other session of the caller (and any pending sign-in); this one stays.

@@ -4,8 +4,7 @@ The contract is docs/api.md §2.18.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -23,24 +22,15 @@ from twofactor.serializers import (
     PasskeySerializer,
 )
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
-from users_api.schema import error_response
+from users_api.schema import (
+    ID_PARAMETER,
+    ME_ONLY_ERRORS,
+    ME_ONLY_FRESH_ERRORS,
+    ME_ONLY_PARAMETER,
+    error_response,
+)
 
 TAGS = ["passkeys"]
-_UUID = OpenApiParameter(
-    "uuid", OpenApiTypes.STR, OpenApiParameter.PATH, description="Only the literal `@me`."
-)
-_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
-_ERRORS = {
-    401: error_response("`not_authenticated`."),
-    403: error_response("`permission_denied`: an API key, or a uuid other than `@me`."),
-}
-_FRESH_ERRORS = {
-    **_ERRORS,
-    403: error_response(
-        "`permission_denied` (an API key, or a uuid other than `@me`), or "
-        "`sensitive_action_required_reauth`."
-    ),
-}
 OPTIONS = {
     200: {
         "type": "object",
@@ -55,7 +45,9 @@ class PasskeyListView(generics.GenericAPIView):
     serializer_class = PasskeySerializer
 
     @extend_schema(
-        tags=TAGS, parameters=[_UUID], responses={200: PasskeySerializer(many=True), **_ERRORS}
+        tags=TAGS,
+        parameters=[ME_ONLY_PARAMETER],
+        responses={200: PasskeySerializer(many=True), **ME_ONLY_ERRORS},
     )
     def get(self, request: Request, uuid: str) -> Response:
         """The caller's passkeys, oldest first."""
@@ -75,12 +67,12 @@ class PasskeyDetailView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[_UUID, _ID],
+        parameters=[ME_ONLY_PARAMETER, ID_PARAMETER],
         request=PasskeyRenameSerializer,
         responses={
             200: PasskeySerializer,
             400: error_response("`attr=name`: `required`, `blank`, `max_length` (64)."),
-            **_ERRORS,
+            **ME_ONLY_ERRORS,
             **_NOT_FOUND,
         },
     )
@@ -94,7 +86,9 @@ class PasskeyDetailView(APIView):
         return Response(PasskeySerializer(passkey).data)
 
     @extend_schema(
-        tags=TAGS, parameters=[_UUID, _ID], responses={204: None, **_FRESH_ERRORS, **_NOT_FOUND}
+        tags=TAGS,
+        parameters=[ME_ONLY_PARAMETER, ID_PARAMETER],
+        responses={204: None, **ME_ONLY_FRESH_ERRORS, **_NOT_FOUND},
     )
     def delete(self, request: Request, uuid: str, id: str) -> Response:
         """Remove a passkey (notice email). Removing the last one turns
@@ -111,7 +105,10 @@ class PasskeyRegisterBeginView(APIView):
     permission_classes = [IsAuthenticated, SessionOnly, RecentlyAuthenticated]
 
     @extend_schema(
-        tags=TAGS, parameters=[_UUID], request=None, responses={**OPTIONS, **_FRESH_ERRORS}
+        tags=TAGS,
+        parameters=[ME_ONLY_PARAMETER],
+        request=None,
+        responses={**OPTIONS, **ME_ONLY_FRESH_ERRORS},
     )
     def post(self, request: Request, uuid: str) -> Response:
         """Begin registering a passkey: creation options for `navigator.credentials.create()`.
@@ -134,7 +131,7 @@ class PasskeyRegisterCompleteView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[_UUID],
+        parameters=[ME_ONLY_PARAMETER],
         request=PasskeyRegistrationSerializer,
         responses={
             201: PasskeySerializer,
@@ -144,7 +141,7 @@ class PasskeyRegisterCompleteView(APIView):
                 "relying party, challenge, signature), `passkey_already_registered`, "
                 "`max_passkeys` (10); `attr=name` `max_length`."
             ),
-            **_FRESH_ERRORS,
+            **ME_ONLY_FRESH_ERRORS,
         },
     )
     def post(self, request: Request, uuid: str) -> Response:
