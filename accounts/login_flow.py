@@ -17,7 +17,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from accounts import freshness
 from accounts.models import LoginSession, Passkey, User
 from accounts.services import login_sessions
-from accounts.services.security_events import RequestMeta
+from users_api.request_meta import request_meta
 
 PASSWORD_STEP_KEY = "_2fa_password_step"  # noqa: S105 - a session key name
 PASSWORD_STEP_TTL = timedelta(minutes=10)
@@ -55,7 +55,7 @@ def start_session(
         user=user,
         session_key=request.session.session_key or "",
         method=method,
-        meta=RequestMeta.of(request),
+        meta=request_meta(request),
     )
     request.session[LOGIN_SESSION_KEY] = {
         "id": str(row.pk),

@@ -24,13 +24,13 @@ from accounts import emails
 from accounts.models import SecurityEvent, User
 from accounts.serializers.users import UserSerializer
 from accounts.services import security_events
-from accounts.services.security_events import RequestMeta
 from organizations import errors, services
 from organizations.models import OrganizationInvite, OrganizationMembership
 from organizations.serializers import DelegateSetupSerializer, OrganizationInviteSerializer
 from organizations.throttling import DelegateSetupThrottle
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import SessionOnly
+from users_api.request_meta import request_meta
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ Event = SecurityEvent.Type
 
 def _record(request: Request, type: SecurityEvent.Type, context: dict[str, Any]) -> None:
     security_events.record(
-        type=type, user=request.user, meta=RequestMeta.of(request), context=context
+        type=type, user=request.user, meta=request_meta(request), context=context
     )
 
 

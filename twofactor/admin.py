@@ -9,14 +9,14 @@ from django_otp import user_has_device
 
 from accounts.admin import users as accounts_user_admin
 from accounts.models import User
-from accounts.services.security_events import RequestMeta
 from twofactor import services
 from twofactor.models import BackupCodeSet, TOTPDevice
+from users_api.request_meta import request_meta
 
 
 def disable_two_factor_for(request: HttpRequest, users: "QuerySet[User] | list[User]") -> int:
     """Disable 2FA for ``users`` through the same service as the API; return how many changed."""
-    meta = RequestMeta.of(request)
+    meta = request_meta(request)
     return sum(services.disable_two_factor(user=user, meta=meta, by=request.user) for user in users)
 
 
@@ -50,7 +50,7 @@ def clear_two_factor_lockout_action(
         users = list(queryset)
     else:
         users = list(User.objects.filter(pk__in=queryset.values("user")))
-    meta = RequestMeta.of(request)
+    meta = request_meta(request)
     for user in users:
         services.clear_lockout(user=user, meta=meta, by=request.user)
     modeladmin.message_user(

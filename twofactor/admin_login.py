@@ -26,6 +26,7 @@ from accounts.throttling import LoginIPThrottle
 from twofactor import services
 from twofactor.throttling import AdminEmailThrottle
 from users_api.errors import ServiceUnavailable
+from users_api.request_meta import request_meta
 
 REFUSED = "Please enter the correct email, password and code of a staff account."
 
@@ -53,7 +54,7 @@ class AdminLoginForm(AdminAuthenticationForm):
             allowed = False
         if not allowed:
             raise ValidationError("Too many attempts. Try again later.", code="throttled")
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         user = login_services.check_password(email=email, password=password, meta=meta)
         if user is None or not user.is_staff:
             raise ValidationError(REFUSED, code="invalid_login")

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from accounts.models import PersonalAPIKey
 from accounts.services import api_keys as api_key_services
-from accounts.services.security_events import RequestMeta
+from users_api.request_meta import request_meta
 
 
 @admin.register(PersonalAPIKey)
@@ -48,7 +48,7 @@ class PersonalAPIKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[PersonalAPIKey]) -> None:
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         keys = list(queryset.select_related("user"))
         for key in keys:
             api_key_services.revoke_key(key=key, meta=meta, revoked_by=request.user)

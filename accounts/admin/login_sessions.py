@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from accounts.models import LoginSession, User
 from accounts.services import login_sessions
-from accounts.services.security_events import RequestMeta
+from users_api.request_meta import request_meta
 
 _FIELDS = ["id", "user", "device", "ip", "login_method", "created_at", "last_activity_at"]
 
@@ -59,7 +59,7 @@ class LoginSessionAdmin(admin.ModelAdmin):
 
     @admin.action(description="End selected sessions", permissions=["end_sessions"])
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         rows = list(queryset.select_related("user"))
         for row in rows:
             login_sessions.end_login_session(login_session=row, meta=meta, by=request.user)
@@ -70,7 +70,7 @@ class LoginSessionAdmin(admin.ModelAdmin):
 def end_all_sessions_action(
     admin_: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> None:
-    meta = RequestMeta.of(request)
+    meta = request_meta(request)
     users = list(queryset)
     for user in users:
         login_sessions.end_all_login_sessions(user=user, meta=meta, by=request.user)

@@ -17,12 +17,12 @@ from accounts.serializers.api_keys import (
     PersonalAPIKeyWithValueSerializer,
 )
 from accounts.services import api_keys as api_key_services
-from accounts.services.security_events import RequestMeta
 from users_api.permissions import (
     RecentlyAuthenticated,
     SessionOnly,
     api_key_of,
 )
+from users_api.request_meta import request_meta
 from users_api.schema import error_response
 
 # Minting a credential or widening what it may do needs a recent password proof (docs/api.md §1.6);
@@ -72,7 +72,7 @@ class PersonalAPIKeyViewSet(
         serializer = PersonalAPIKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key, value = api_key_services.create_key(
-            user=request.user, **serializer.validated_data, meta=RequestMeta.of(request)
+            user=request.user, **serializer.validated_data, meta=request_meta(request)
         )
         return self._with_value(key, value, status.HTTP_201_CREATED)
 
@@ -90,7 +90,7 @@ class PersonalAPIKeyViewSet(
         return Response(PersonalAPIKeySerializer(key).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        api_key_services.revoke_key(key=self.get_object(), meta=RequestMeta.of(request))
+        api_key_services.revoke_key(key=self.get_object(), meta=request_meta(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -102,7 +102,7 @@ class PersonalAPIKeyViewSet(
     )
     @action(detail=True, methods=["post"])
     def roll(self, request: Request, pk: str | None = None) -> Response:
-        key, value = api_key_services.roll_key(key=self.get_object(), meta=RequestMeta.of(request))
+        key, value = api_key_services.roll_key(key=self.get_object(), meta=request_meta(request))
         return self._with_value(key, value, status.HTTP_200_OK)
 
 

@@ -19,7 +19,6 @@ from accounts.serializers.email_verification import (
 )
 from accounts.serializers.users import UserSerializer
 from accounts.services import email_verification
-from accounts.services.security_events import RequestMeta
 from accounts.throttling import (
     EmailVerificationRequestThrottle,
     VerifyEmailIPThrottle,
@@ -27,6 +26,7 @@ from accounts.throttling import (
 )
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import AllowedOrigin, SessionOnly
+from users_api.request_meta import request_meta
 
 
 def _active_user(request: Request, value: str) -> User | None:
@@ -116,7 +116,7 @@ class VerifyEmailView(APIView):
         if user is None:
             raise errors.InvalidCodeError
         verified = email_verification.verify_email(
-            user=user, code=serializer.validated_data["code"], meta=RequestMeta.of(request)
+            user=user, code=serializer.validated_data["code"], meta=request_meta(request)
         )
         if login_flow.needs_second_factor(user):
             return Response({"success": True, "requires_2fa": True})
@@ -152,7 +152,7 @@ class CancelEmailChangeRequestView(APIView):
         responses={200: UserSerializer},
     )
     def patch(self, request: Request) -> Response:
-        email_verification.cancel_email_change(user=request.user, meta=RequestMeta.of(request))
+        email_verification.cancel_email_change(user=request.user, meta=request_meta(request))
         return Response(
             UserSerializer(
                 User.objects.get_for_representation(request.user.pk),

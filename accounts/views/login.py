@@ -12,9 +12,9 @@ from accounts.models import User
 from accounts.serializers.login import LoginSerializer
 from accounts.serializers.users import UserSerializer
 from accounts.services import login as login_services
-from accounts.services.security_events import RequestMeta
 from accounts.throttling import LoginEmailThrottle, LoginIPThrottle
 from users_api.permissions import AllowedOrigin, SessionOnly
+from users_api.request_meta import request_meta
 
 
 class LoginView(APIView):
@@ -39,7 +39,7 @@ class LoginView(APIView):
         """Log in with email and password; sets the session and `csrftoken` cookies."""
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         user = login_services.check_password(**serializer.validated_data, meta=meta)
         if user is None:
             raise exceptions.AuthenticationFailed(

@@ -19,8 +19,8 @@ from accounts.serializers.login_sessions import (
     LoginSessionsRevokedSerializer,
 )
 from accounts.services import login_sessions
-from accounts.services.security_events import RequestMeta
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.request_meta import request_meta
 from users_api.schema import (
     ID_PARAMETER,
     ME_ONLY_ERRORS,
@@ -87,7 +87,7 @@ class LoginSessionDetailView(APIView):
         row = get_object_or_404(LoginSession.objects.filter(user=request.user), pk=id)
         is_current = str(row.pk) == login_flow.current_login_session_id(request)
         login_sessions.end_login_session(
-            login_session=row, meta=RequestMeta.of(request), by=request.user
+            login_session=row, meta=request_meta(request), by=request.user
         )
         if is_current:
             logout(request)
@@ -112,7 +112,7 @@ class LoginSessionRevokeOthersView(APIView):
         count = login_sessions.end_other_login_sessions(
             user=request.user,
             keep_session_key=request.session.session_key or "",
-            meta=RequestMeta.of(request),
+            meta=request_meta(request),
         )
         update_session_auth_hash(request, request.user)  # keep this session
         return Response(LoginSessionsRevokedSerializer({"revoked_count": count}).data)

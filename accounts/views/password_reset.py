@@ -18,7 +18,6 @@ from accounts.serializers.password_reset import (
     PasswordResetValidSerializer,
 )
 from accounts.services import password_reset
-from accounts.services.security_events import RequestMeta
 from accounts.throttling import (
     PasswordResetConfirmIPThrottle,
     PasswordResetEmailThrottle,
@@ -26,6 +25,7 @@ from accounts.throttling import (
 )
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import SessionOnly
+from users_api.request_meta import request_meta
 
 _TAGS = ["auth"]
 _UUID = OpenApiParameter(
@@ -55,7 +55,7 @@ class PasswordResetRequestView(APIView):
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_reset.request_reset(
-            email=serializer.validated_data["email"], meta=RequestMeta.of(request)
+            email=serializer.validated_data["email"], meta=request_meta(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -100,6 +100,6 @@ class PasswordResetView(APIView):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": get_error_detail(exc)}) from exc
         password_reset.reset_password(
-            user=user, token=token, password=password, meta=RequestMeta.of(request)
+            user=user, token=token, password=password, meta=request_meta(request)
         )
         return Response(PasswordResetDoneSerializer({"email": user.email}).data)

@@ -18,10 +18,10 @@ from accounts.serializers.users import (
     UserSerializer,
 )
 from accounts.services import profile
-from accounts.services.security_events import RequestMeta
 from accounts.throttling import PasswordChangeThrottle
 from users_api.errors import ErrorResponseSerializer
 from users_api.permissions import APIScopePermission, RecentlyAuthenticated, SessionOnly
+from users_api.request_meta import request_meta
 
 UUID_PARAMETER = OpenApiParameter(
     "uuid",
@@ -162,7 +162,7 @@ class UserDetailView(APIView):
         password_changed = profile.update_user(
             user=user,
             changes=serializer.validated_data,
-            meta=RequestMeta.of(request),
+            meta=request_meta(request),
             keep_session_key=request.session.session_key if is_caller else None,
         )
         if (password_changed or "passkeys_enabled_for_2fa" in serializer.validated_data) and (
@@ -171,7 +171,7 @@ class UserDetailView(APIView):
             update_session_auth_hash(request, user)  # keep the caller signed in
         if handed and user.pk != request.user.pk:
             staff_powers.record_act(
-                user=user, by=request.user, what=", ".join(handed), meta=RequestMeta.of(request)
+                user=user, by=request.user, what=", ".join(handed), meta=request_meta(request)
             )
         return self._represent(request, user)
 

@@ -32,6 +32,7 @@ from twofactor.throttling import (
 from twofactor.views import SESSION_ERRORS
 from users_api.domain_errors import DomainError
 from users_api.permissions import SessionOnly
+from users_api.request_meta import request_meta
 from users_api.schema import error_response
 
 
@@ -74,7 +75,7 @@ class LoginTokenView(APIView):
         user = login_flow.pending_password_step(request)
         if user is None:
             raise errors.SecondFactorExpiredError
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         verification = services.verify_second_factor(
             user=user, token=serializer.validated_data["token"], meta=meta
         )
@@ -130,7 +131,7 @@ class ReauthenticateView(APIView):
         serializer = ReauthenticateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         password_hash = user.password
         if not user.check_password(serializer.validated_data["password"]):
             security_events.record(
@@ -279,7 +280,7 @@ class LoginPasskeyCompleteView(APIView):
         if user is None or challenge is None:
             throttling.refund_attempt(request)  # nothing was checked
             raise errors.SecondFactorExpiredError
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         passkey = passkeys.verify_passkey(
             user=user,
             credential=serializer.validated_data["credential"],

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from accounts import lookup
 from accounts.models import Passkey
-from accounts.services.security_events import RequestMeta
 from twofactor import errors, passkey_ceremony, passkeys
 from twofactor.passkey_ceremony import Purpose
 from twofactor.serializers import (
@@ -22,6 +21,7 @@ from twofactor.serializers import (
     PasskeySerializer,
 )
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.request_meta import request_meta
 from users_api.schema import (
     ID_PARAMETER,
     ME_ONLY_ERRORS,
@@ -97,7 +97,7 @@ class PasskeyDetailView(APIView):
         passkey = get_object_or_404(
             Passkey.objects.filter(user=request.user).select_related("user"), pk=id
         )
-        passkeys.remove_passkey(passkey=passkey, meta=RequestMeta.of(request))
+        passkeys.remove_passkey(passkey=passkey, meta=request_meta(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -157,7 +157,7 @@ class PasskeyRegisterCompleteView(APIView):
         passkey = passkeys.register_passkey(
             user=request.user,
             challenge=challenge,
-            meta=RequestMeta.of(request),
+            meta=request_meta(request),
             **serializer.validated_data,
         )
         return Response(PasskeySerializer(passkey).data, status=status.HTTP_201_CREATED)

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from accounts import staff_powers
 from accounts.lookup import target_user
-from accounts.services.security_events import RequestMeta
 from twofactor import errors, pending_setup, services, throttling, totp
 from twofactor.serializers import (
     TwoFactorBackupCodesSerializer,
@@ -25,6 +24,7 @@ from twofactor.serializers import (
 from twofactor.throttling import TwoFactorVerifyThrottle
 from twofactor.views import SESSION_ERRORS
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
+from users_api.request_meta import request_meta
 from users_api.schema import error_response
 
 CALLER_UUID = OpenApiParameter(
@@ -101,7 +101,7 @@ class TwoFactorValidateView(APIView):
             user=user,
             secret=secret,
             code=serializer.validated_data["token"],
-            meta=RequestMeta.of(request),
+            meta=request_meta(request),
             keep_session_key=request.session.session_key,
         )
         if device is None:
@@ -179,7 +179,7 @@ class TwoFactorBackupCodesView(APIView):
         if user.pk != request.user.pk:
             # Codes minted for someone else would let the minter pass that user's second factor.
             raise exceptions.PermissionDenied("Only the account owner can create backup codes.")
-        codes = services.regenerate_backup_codes(user=user, meta=RequestMeta.of(request))
+        codes = services.regenerate_backup_codes(user=user, meta=request_meta(request))
         return Response(TwoFactorBackupCodesSerializer({"backup_codes": codes}).data)
 
 
@@ -205,7 +205,7 @@ class TwoFactorDisableView(APIView):
         second factor, the passkeys (and the setting). Repeat calls succeed."""
         user = target_user(request, uuid)
         staff_powers.check_may_act_on(request, user, sensitive=True)
-        meta = RequestMeta.of(request)
+        meta = request_meta(request)
         if services.disable_two_factor(user=user, meta=meta, by=request.user) and (
             user.pk != request.user.pk
         ):
