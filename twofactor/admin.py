@@ -26,15 +26,19 @@ def two_factor_enabled(user: User) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def _users_of(queryset: QuerySet) -> list[User]:
+    """The selected users, or the users of the selected rows (e.g. devices)."""
+    if queryset.model is User:
+        return list(queryset)
+    return list(User.objects.filter(pk__in=queryset.values("user")))
+
+
 @admin.action(description="Disable two-factor authentication for the selected users")
 def disable_two_factor_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
     """Usable on any admin whose rows are users or have a ``user`` (e.g. a User admin)."""
-    if queryset.model is User:
-        users = list(queryset)
-    else:
-        users = list(User.objects.filter(pk__in=queryset.values("user")))
+    users = _users_of(queryset)
     changed = disable_two_factor_for(request, users)
     modeladmin.message_user(
         request, f"Two-factor authentication disabled for {changed} user(s).", messages.SUCCESS
@@ -46,10 +50,7 @@ def clear_two_factor_lockout_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
     """Forget failed second-factor attempts (budget and back-off); one security event each."""
-    if queryset.model is User:
-        users = list(queryset)
-    else:
-        users = list(User.objects.filter(pk__in=queryset.values("user")))
+    users = _users_of(queryset)
     meta = request_meta(request)
     for user in users:
         services.clear_lockout(user=user, meta=meta, by=request.user)
