@@ -20,6 +20,49 @@ _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uf
 _KEY_SALT = "accounts.email_codes"
 
 
+def _is_ignored(char: str) -> bool:
+    return char.isspace() or char in _HYPHENS or unicodedata.category(char) == "Cf"
+
+
+def _escape(char: str) -> str:
+    return char if char.isascii() and char.isalnum() else f"\\u{ord(char):04X}"
+
+
+def _character_class(chars: list[str]) -> str:
+    """A regular-expression character class of ``chars``, in runs."""
+    runs: list[list[str]] = []
+    for char in chars:
+        if runs and ord(char) == ord(runs[-1][-1]) + 1:
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    return (
+        "["
+        + "".join(
+            _escape(run[0]) if len(run) == 1 else f"{_escape(run[0])}-{_escape(run[-1])}"
+            for run in runs
+        )
+        + "]"
+    )
+
+
+def _input_pattern() -> str:
+    """What ``normalize`` accepts, as a regular expression for the schema: six decimal digits of
+    any script, with ignored characters anywhere (the length limit is the schema's maxLength).
+
+    Only the Basic Multilingual Plane: ECMA 262's ``\\uXXXX`` cannot name a character beyond it
+    (the digits there, such as mathematical ones, are still accepted)."""
+    every = [chr(point) for point in range(0x10000)]
+    digit = _character_class(
+        [char for char in every if unicodedata.decimal(char, None) is not None]
+    )
+    ignored = _character_class([char for char in every if _is_ignored(char)])
+    return f"^{ignored}*(?:{digit}{ignored}*){{{LENGTH}}}$"
+
+
+INPUT_PATTERN = _input_pattern()
+
+
 def generate() -> str:
     return f"{secrets.randbelow(10**LENGTH):0{LENGTH}d}"
 
@@ -34,7 +77,7 @@ def normalize(raw: str) -> str | None:
         return None
     digits = []
     for char in raw:
-        if char.isspace() or char in _HYPHENS or unicodedata.category(char) == "Cf":
+        if _is_ignored(char):
             continue
         value = unicodedata.decimal(char, None)
         if value is None:

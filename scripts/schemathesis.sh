@@ -36,12 +36,16 @@ curl -fs -c "$workdir/jar" -H 'Content-Type: application/json' \
   "http://127.0.0.1:$port/api/login/" >/dev/null
 sid=$(awk '$6 == "sessionid" {print $7}' "$workdir/jar")
 csrf=$(awk '$6 == "csrftoken" {print $7}' "$workdir/jar")
+export SCHEMATHESIS_HOOKS=scripts/schemathesis_hooks.py
 run() {
-  "$ST_VENV/bin/st" run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
+  "$ST_VENV/bin/st" --config-file scripts/schemathesis.toml run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
     --max-examples 200 --workers 2 --report-dir "$workdir/report" "$@"
 }
 status=0
-echo "== with an API key"; run -H "Authorization: Bearer $key" || status=1
-echo "== with a session"; run -H "Cookie: sessionid=$sid; csrftoken=$csrf" -H "X-CSRFToken: $csrf" \
-  --exclude-path /api/logout/ --exclude-path-regex '/(login_sessions|two_factor_disable)' || status=1
+echo "== with an API key"; ST_API_KEY=$key run || status=1
+# The session run leaves out the two operations that end the very session it runs with (logging
+# out, and revoking a login session, which may be its own); every later request would only be
+# refused. The key run covers both.
+echo "== with a session"; ST_SESSION_ID=$sid ST_CSRF_TOKEN=$csrf run \
+  --exclude-operation-id logout --exclude-operation-id api_users_login_sessions_destroy || status=1
 exit $status

@@ -15,7 +15,12 @@ _WHITESPACE = re.compile(r"\s+")
 
 _CODE_SCHEMA = {
     "oneOf": [
-        {"type": "string", "example": "123456"},
+        {
+            "type": "string",
+            "maxLength": _MAX_INPUT,
+            "pattern": r"^\s*(?:[0-9]\s*){6}$",
+            "example": "123456",
+        },
         {"type": "integer", "minimum": 0, "maximum": 999999},
     ]
 }
@@ -49,7 +54,14 @@ class TOTPCodeField(serializers.Field):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "string", "example": "123456", "description": "TOTP code or backup code"},
+            {
+                "type": "string",
+                "maxLength": _MAX_INPUT,
+                # Spaces and hyphens anywhere; six digits or eight of a-z2-7 in either case.
+                "pattern": r"^[\s-]*(?:(?:[0-9][\s-]*){6}|(?:[a-zA-Z2-7][\s-]*){8})$",
+                "example": "123456",
+                "description": "TOTP code or backup code",
+            },
             {"type": "integer", "minimum": 0, "maximum": 999999},
         ]
     }

@@ -4,10 +4,12 @@ every error status it can answer (§1.2), derived from the view once, here."""
 from typing import Any
 
 import uritemplate
+from django.core import validators
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from users_api.authentication import PersonalAPIKeyAuthentication
 from users_api.permissions import key_scopes_of_operation
@@ -23,6 +25,15 @@ _ERROR_DESCRIPTIONS = {
     429: "Over a rate limit; retry after `Retry-After` seconds.",
     503: "The database or cache is unreachable; retry after `Retry-After` seconds.",
 }
+# The longest text of a JSON number as Python writes it: "-2.2250738585072014e-308".
+_LONGEST_NUMBER_TEXT = 24
+_LENGTH_VALIDATORS = (
+    validators.MaxLengthValidator,
+    validators.MinLengthValidator,
+    validators.ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+)
+_STRING_KEYWORDS = ("type", "minLength", "maxLength", "pattern")
 _ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
 
 
@@ -77,7 +88,31 @@ class AutoSchema(openapi.AutoSchema):
         ):
             blank_refused = not field.allow_blank and field.trim_whitespace
             result["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if blank_refused else r"^[^\x00]*$"
+            if self._takes_numbers(field, result):
+                string = {k: result.pop(k) for k in _STRING_KEYWORDS if k in result}
+                # drf-spectacular adds the lengths only to a schema whose type is string.
+                if field.max_length is not None:
+                    string["maxLength"] = field.max_length
+                if field.min_length is not None:
+                    string["minLength"] = field.min_length
+                result["anyOf"] = [string, {"type": "number"}]
         return result
+
+    @staticmethod
+    def _takes_numbers(field: serializers.CharField, result: dict[str, Any]) -> bool:
+        """Whether any JSON number passes this field: DRF's CharField reads a number as its
+        text (``0`` as ``"0"``), which then only has to fit the length. A field with a format,
+        validators or a ``validate_<name>`` of its own (a token's shape, a password's rules)
+        may refuse that text, so it is left as a string."""
+        own_validators = [v for v in field.validators if not isinstance(v, _LENGTH_VALIDATORS)]
+        return (
+            type(field) is serializers.CharField
+            and "format" not in result
+            and not own_validators
+            and not hasattr(field.parent, f"validate_{field.field_name}")
+            and (field.max_length is None or field.max_length >= _LONGEST_NUMBER_TEXT)
+            and (field.min_length or 0) <= 1
+        )
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)

@@ -381,6 +381,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON, the API's format; form and multipart bodies are read
+    # too where DRF reads them, but with DRF's form rules (an empty value for an optional field
+    # counts as absent), which a JSON schema cannot state (docs/api.md §1).
+    "PARSER_WHITELIST": ["users_api.parsers.JSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "ErrorTypeEnum": "users_api.errors.ERROR_TYPES",
         "MembershipLevelEnum": "organizations.models.OrganizationMembership.Level",

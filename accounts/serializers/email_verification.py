@@ -1,5 +1,6 @@
 """Bodies of the email verification endpoints (docs/api.md §2.11, §2.12)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import email_codes
@@ -12,13 +13,44 @@ _UUID_HELP = (
 )
 
 
+# DRF's CharField also takes a JSON number and reads it as its decimal text.
+_UUID_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "maxLength": 200, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"},
+        {"type": "number"},
+    ]
+}
+_CODE_SCHEMA = {
+    "anyOf": [
+        {
+            "type": "string",
+            "maxLength": email_codes.MAX_INPUT_LENGTH,
+            "pattern": email_codes.INPUT_PATTERN,
+        },
+        # A number is read as its text: six digits, the minus sign ignored like a hyphen.
+        {"type": "integer", "minimum": 100_000, "maximum": 999_999},
+        {"type": "integer", "minimum": -999_999, "maximum": -100_000},
+    ]
+}
+
+
+@extend_schema_field(_UUID_SCHEMA)
+class UserReferenceField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(_CODE_SCHEMA)
+class EmailCodeField(serializers.CharField):
+    pass
+
+
 class RequestEmailVerificationSerializer(serializers.Serializer):
-    uuid = serializers.CharField(max_length=200, help_text=_UUID_HELP)
+    uuid = UserReferenceField(max_length=200, help_text=_UUID_HELP)
 
 
 class VerifyEmailSerializer(serializers.Serializer):
-    uuid = serializers.CharField(max_length=200, help_text=_UUID_HELP)
-    code = serializers.CharField(
+    uuid = UserReferenceField(max_length=200, help_text=_UUID_HELP)
+    code = EmailCodeField(
         allow_blank=True,
         trim_whitespace=False,
         help_text=(

@@ -244,3 +244,13 @@ class UserListQuerySerializer(serializers.Serializer):
         help_text="Exact address (case-insensitive).",
     )
     is_staff = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A query string may name a parameter twice; reading one of the values (Django's QueryDict
+        # gives the last) would let `?is_staff=x&is_staff=` pass a value that is refused alone.
+        repeated = [name for name in self.fields if len(getattr(data, "getlist", list)(name)) > 1]
+        if repeated:
+            raise serializers.ValidationError(
+                {repeated[0]: ["Give this parameter once."]}, code="invalid"
+            )
+        return super().to_internal_value(data)

@@ -23,6 +23,7 @@ from users_api.permissions import (
     api_key_of,
 )
 from users_api.request_meta import request_meta
+from users_api.schema import error_response
 
 # Minting a credential or widening what it may do needs a recent password proof (docs/api.md §1.6);
 # revoking does not, so a leaked key can always be killed at once.
@@ -116,7 +117,10 @@ class CurrentPersonalAPIKeyView(APIView):
         tags=["personal_api_keys"],
         summary="The calling key's own record (API keys only; a session gets 404)",
         auth=[{"PersonalAPIKey": []}],
-        responses={200: PersonalAPIKeySerializer},
+        responses={
+            200: PersonalAPIKeySerializer,
+            404: error_response("A session, not an API key, made the request (`not_found`)."),
+        },
     )
     def get(self, request: Request) -> Response:
         key = api_key_of(request)

@@ -1,5 +1,7 @@
 """The pure code logic: generation, normalisation of pasted codes, keyed digests."""
 
+import re
+
 import pytest
 
 from accounts import email_codes
@@ -63,3 +65,27 @@ def test_the_digest_is_keyed_with_the_secret_key(settings):
     before = email_codes.digest(user_id=7, target_email="a@example.com", code="123456")
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789abcdef"
     assert email_codes.digest(user_id=7, target_email="a@example.com", code="123456") != before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "123456",
+        "123-456",
+        " 12 34 56 ",
+        "\u200b123456",
+        "١٢٣٤٥٦",
+        "\uff11\uff12\uff13\uff14\uff15\uff16",
+        "12345",
+        "1234567",
+        "12345a",
+        "",
+        "123456\x00",
+        "-123456",
+        "12\u201334\u201356",
+    ],
+)
+def test_the_schema_pattern_accepts_exactly_what_normalize_reads(raw):
+    assert (re.fullmatch(email_codes.INPUT_PATTERN, raw) is not None) == (
+        email_codes.normalize(raw) is not None
+    )

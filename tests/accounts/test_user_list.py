@@ -119,3 +119,12 @@ def test_the_list_costs_the_same_number_of_queries_for_more_users(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get("/api/users/")
     assert response.json()["count"] == 6
+
+
+@pytest.mark.parametrize("query", ["is_staff=maybe&is_staff=", "email=a@example.com&email="])
+def test_a_filter_given_twice_is_a_400(make_user, session_client, query):
+    response = session_client(make_user(is_staff=True)).get(f"/api/users/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["attr"] == query.split("=")[0]
