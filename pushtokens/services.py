@@ -18,8 +18,8 @@ from pushtokens.models import MAX_TOKENS_PER_USER, PushToken
 # A token another user held moves to the caller and keeps its row and id (a device changed
 # hands). PostgreSQL and SQLite (>= 3.35) both speak this dialect. Raw SQL because the ORM has
 # no such upsert that returns the row: ``update_or_create`` is a locking SELECT plus a write in a
-# transaction, and the whole registration went from 5 statements to 3 with authentication
-# (0.19x -> 0.39x of the floor in `make bench`; docs/performance.md).
+# transaction: with it and the raw cap below a registration is 3 statements with authentication
+# (5 before), and `make bench` puts it at 0.39x of the floor (0.19x before; docs/performance.md).
 _UPSERT = """
     INSERT INTO pushtokens_pushtoken (id, user_id, token, platform, created_at, last_seen_at)
     VALUES (%s, %s, %s, %s, %s, %s)
