@@ -234,6 +234,13 @@ class UserSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         return getattr(user, FIRST_MEMBER_ID) == user.pk
 
 
+class _QueryBooleanField(serializers.BooleanField):
+    # A query string's absent boolean is absent (DRF reads an absent form checkbox as False, and
+    # an empty value as absent); an empty value is refused like any other non-boolean.
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, serializers.empty)
+
+
 class UserListQuerySerializer(serializers.Serializer):
     """Filters of the user list (staff; a non-staff caller's page only ever holds themselves)."""
 
@@ -243,7 +250,7 @@ class UserListQuerySerializer(serializers.Serializer):
         max_length=254,
         help_text="Exact address (case-insensitive).",
     )
-    is_staff = serializers.BooleanField(required=False, allow_null=True, default=None)
+    is_staff = _QueryBooleanField(required=False)
 
     def to_internal_value(self, data: Any) -> Any:
         # A query string may name a parameter twice; reading one of the values (Django's QueryDict

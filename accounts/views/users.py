@@ -75,7 +75,7 @@ class UserListView(generics.GenericAPIView):
             users = users.filter(pk=request.user.pk)
         if email := query.validated_data.get("email"):
             users = users.filter(email__iexact=email.strip())
-        if query.validated_data["is_staff"] is not None:
+        if "is_staff" in query.validated_data:
             users = users.filter(is_staff=query.validated_data["is_staff"])
         page = self.paginate_queryset(users.for_representation().order_by("id"))
         context = {"request": request}

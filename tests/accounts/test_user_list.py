@@ -128,3 +128,19 @@ def test_a_filter_given_twice_is_a_400(make_user, session_client, query):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
     assert response.json()["attr"] == query.split("=")[0]
+
+
+@pytest.mark.parametrize("value", ["", "null"])
+def test_an_empty_or_null_staff_filter_is_a_400(make_user, session_client, value):
+    # The schema says a boolean; an empty value used to mean "no filter" (found by schemathesis).
+    response = session_client(make_user(is_staff=True)).get(f"/api/users/?is_staff={value}")
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["attr"]) == ("invalid_input", "is_staff")
+
+
+def test_without_a_staff_filter_every_user_is_listed(make_user, session_client):
+    staff = make_user(is_staff=True)
+    make_user()
+    response = session_client(staff).get("/api/users/")
+    assert {row["is_staff"] for row in response.json()["results"]} == {True, False}
