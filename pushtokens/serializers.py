@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from pushtokens.models import PushToken
+from users_api.representation import ReadPlanMixin
 
 TOKEN_MAX_LENGTH = PushToken._meta.get_field("token").max_length
 
@@ -37,7 +38,7 @@ class PushTokenUnregistrationSerializer(serializers.Serializer):
     token = TokenField()
 
 
-class PushTokenSerializer(serializers.ModelSerializer):
+class PushTokenSerializer(ReadPlanMixin, serializers.ModelSerializer):
     class Meta:
         model = PushToken
         fields = ["id", "platform", "created_at", "last_seen_at"]

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.models import Passkey
 from accounts.serializers.fields import JSONObjectField
 from twofactor import backup_codes, totp
+from users_api.representation import ReadPlanMixin
 
 _MAX_INPUT = 64  # longer input is refused before any normalisation work
 _WHITESPACE = re.compile(r"\s+")
@@ -98,7 +99,7 @@ class TwoFactorSuccessSerializer(serializers.Serializer):
     success = serializers.BooleanField()
 
 
-class TwoFactorStatusSerializer(serializers.Serializer):
+class TwoFactorStatusSerializer(ReadPlanMixin, serializers.Serializer):
     is_enabled = serializers.BooleanField()
     # A plain string rather than a choice field: drf-spectacular would name the enum after the
     # field ("MethodEnum"), a name other apps' serializers could also claim.

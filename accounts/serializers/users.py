@@ -2,7 +2,6 @@
 a user.
 """
 
-import copy
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,31 +13,10 @@ from accounts import freshness, notifications
 from accounts.models import User, UserScenePersonalisation
 from accounts.models.user import FIRST_MEMBER_ID, HAS_CONFIRMED_DEVICE, MEMBERSHIPS, SCENE_PINS
 from organizations.models import Organization, OrganizationMembership, Team
+from users_api.representation import ReadPlanMixin
 
 
-# Build a ModelSerializer's fields from the model once per class, not once per instance. DRF
-# introspects the model for every serializer instance (a sixth of @me's CPU). Each instance still
-# gets its own copy of every field, so binding and context stay per instance: a shallow copy for
-# a plain field (binding sets only the copy's own attributes; these serializers only read), a
-# deep one for a nested serializer, which holds fields of its own. DRF's ``deepcopy`` of every
-# field re-ran each field's ``__init__``: about 1.2 of @me's 4.3 profiled ms once the query
-# work went (docs/performance.md). (A comment, not a docstring: the schema would show it.)
-class CachedFieldsMixin:
-    _field_templates: dict[str, serializers.Field] | None = None
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        cls = type(self)
-        if cls.__dict__.get("_field_templates") is None:
-            cls._field_templates = super().get_fields()  # type: ignore[misc]
-        return {
-            name: copy.deepcopy(field)
-            if isinstance(field, serializers.BaseSerializer)
-            else copy.copy(field)
-            for name, field in cls._field_templates.items()
-        }
-
-
-class CurrentOrganizationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+class CurrentOrganizationSerializer(ReadPlanMixin, serializers.ModelSerializer):
     membership_level = serializers.SerializerMethodField()
 
     class Meta:
@@ -61,7 +39,7 @@ class MembershipOrganizationSerializer(serializers.Serializer):
     )
 
 
-class CurrentTeamSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+class CurrentTeamSerializer(ReadPlanMixin, serializers.ModelSerializer):
     organization = serializers.UUIDField(source="organization_id")
 
     class Meta:
@@ -69,7 +47,7 @@ class CurrentTeamSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "uuid", "organization", "name"]
 
 
-class ScenePersonalisationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+class ScenePersonalisationSerializer(ReadPlanMixin, serializers.ModelSerializer):
     dashboard = serializers.IntegerField(source="dashboard_id")
 
     class Meta:
@@ -77,7 +55,7 @@ class ScenePersonalisationSerializer(CachedFieldsMixin, serializers.ModelSeriali
         fields = ["scene", "dashboard"]
 
 
-class UserSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+class UserSerializer(ReadPlanMixin, serializers.ModelSerializer):
     """A user account: profile, settings, organizations and onboarding state."""
 
     # Needs ``request`` in the context for the session ages, and users loaded through
