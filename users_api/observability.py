@@ -62,21 +62,23 @@ class RequestObservabilityMiddleware:
                 status=response.status_code,
                 seconds=seconds,
             )
-            access_logger.log(
-                logging.DEBUG if probe is not None else logging.INFO,
-                "%s %s %s %.1fms",
-                request.method,
-                request.path,
-                response.status_code,
-                seconds * 1000,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "user_id": _user_id(request),
-                },
-            )
+            level = logging.DEBUG if probe is not None else logging.INFO
+            if access_logger.isEnabledFor(level):  # the fields are built only for a logged line
+                access_logger.log(
+                    level,
+                    "%s %s %s %.1fms",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    seconds * 1000,
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round(seconds * 1000, 2),
+                        "user_id": _user_id(request),
+                    },
+                )
             return response
         finally:
             request_id.current.reset(token)
