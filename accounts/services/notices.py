@@ -31,6 +31,15 @@ def record_and_notify(
     if end_sessions:
         sessions.revoke_all_sessions(user=user, keep_session_key=keep_session_key)
     security_events.record(type=event, user=user, meta=meta, context=event_context)
+    notify(user=user, template=template, email_context=email_context)
+
+
+def notify(*, user: User, template: str, email_context: dict[str, Any] | None = None) -> None:
+    """Queue ``template`` to ``user`` (sent after commit); the caller recorded the event.
+
+    Only for a change that records its event in the same statement as the change itself
+    (backup-code regeneration on PostgreSQL); every other change uses ``record_and_notify``.
+    """
     emails.queue(
         template=template,
         to=user.email,

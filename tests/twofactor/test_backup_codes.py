@@ -39,7 +39,7 @@ def test_ten_distinct_codes_of_eight_base32_characters(
     user = make_user()
     enable_totp(user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = session_client(user).post(BACKUP_CODES)
+        response = session_client(user).post(BACKUP_CODES, headers={"user-agent": "Phone/1.0"})
 
     assert response.status_code == 200
     codes = response.json()["backup_codes"]
@@ -48,9 +48,8 @@ def test_ten_distinct_codes_of_eight_base32_characters(
     assert all(re.fullmatch(r"[a-z2-7]{8}", code) for code in codes)
     assert BackupCode.objects.filter(code_set__user=user, used_at__isnull=True).count() == 10
     assert [m["template"] for m in sent_emails] == ["backup_codes_regenerated"]
-    assert SecurityEvent.objects.filter(
-        user=user, type=SecurityEvent.Type.BACKUP_CODES_REGENERATED
-    ).exists()
+    event = SecurityEvent.objects.get(user=user, type=SecurityEvent.Type.BACKUP_CODES_REGENERATED)
+    assert (event.ip, event.user_agent, event.context) == ("127.0.0.1", "Phone/1.0", {})
 
 
 @pytest.mark.django_db

@@ -1,0 +1,198 @@
+"""Backup-code regeneration racing other two-factor writes of the same user, on PostgreSQL.
+
+Each race is made certain rather than likely: a transaction on another connection holds what the
+regeneration (or a second writer) needs, the test waits until the others queue behind it in
+PostgreSQL, then commits it.
+"""
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pyotp
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import SecurityEvent, User
+from outbox.models import OutboxEmail
+from twofactor import services, totp
+from twofactor.models import BackupCode, BackupCodeSet, TOTPDevice
+
+BACKUP_CODES = "/api/users/@me/two_factor_backup_codes/"
+REGENERATED = SecurityEvent.Type.BACKUP_CODES_REGENERATED
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def in_thread(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``work`` on a connection of its own; call the result to join it and get its value."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except Exception as exc:  # re-raised in the test's thread
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def join() -> Any:
+        thread.join(timeout=30)
+        assert outcome, "still running after 30 s"
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
+
+    return join
+
+
+def wait_for_lock_waiters(count: int) -> None:
+    """Return once ``count`` sessions of the test database wait for a lock."""
+    for _ in range(500):  # the clock is frozen (tests/twofactor/conftest.py): count sleeps
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"fewer than {count} sessions waiting for a lock after 10 s")
+
+
+@contextmanager
+def held(work: Callable[[], Any]) -> Iterator[None]:
+    """Run ``work`` in a transaction on another connection; commit it when the block ends."""
+    ready, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            work()
+            ready.set()
+            release.wait(timeout=30)
+
+    done = in_thread(hold)
+    try:
+        assert ready.wait(timeout=10)
+        yield
+    finally:
+        release.set()
+        done()
+
+
+def post(client: Any) -> Callable[[], Any]:
+    return in_thread(lambda: client.post(BACKUP_CODES))
+
+
+def stored_digests(user: Any) -> set[str]:
+    return set(BackupCode.objects.filter(code_set__user=user).values_list("digest", flat=True))
+
+
+def test_two_regenerations_at_once_leave_one_set_of_ten_codes(
+    make_user, enable_totp, session_client
+):
+    user = make_user()
+    enable_totp(user)
+    first, second = session_client(user), session_client(user)
+
+    # Enable and disable lock the user row like this: both regenerations queue behind it, then
+    # behind each other.
+    with held(lambda: User.objects.select_for_update().get(pk=user.pk)):
+        answers = [post(first), post(second)]
+        wait_for_lock_waiters(2)
+    responses = [answer() for answer in answers]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    code_set = BackupCodeSet.objects.get(user=user)
+    assert code_set.codes.unused().count() == 10
+    sets = [
+        {code_set.digest(code) for code in response.json()["backup_codes"]}
+        for response in responses
+    ]
+    assert stored_digests(user) in sets
+    assert SecurityEvent.objects.filter(user=user, type=REGENERATED).count() == 2
+    assert OutboxEmail.objects.filter(to=user.email, template=REGENERATED).count() == 2
+
+
+def test_a_regeneration_behind_a_disable_answers_2fa_not_enabled(
+    make_user, enable_totp, session_client
+):
+    user = make_user()
+    enable_totp(user)
+    client = session_client(user)
+
+    with held(lambda: services.disable_two_factor(user=user)):
+        answer = post(client)  # its check before hashing still sees the device
+        wait_for_lock_waiters(1)
+    response = answer()
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "2fa_not_enabled"
+    assert not BackupCodeSet.objects.filter(user=user).exists()
+    assert not SecurityEvent.objects.filter(user=user, type=REGENERATED).exists()
+    assert not OutboxEmail.objects.filter(to=user.email, template=REGENERATED).exists()
+
+
+def test_a_regeneration_behind_a_re_enable_writes_the_codes(make_user, enable_totp, session_client):
+    user = make_user()
+    enable_totp(user)
+    client = session_client(user)
+    secret = totp.new_secret()
+    code = pyotp.TOTP(totp.to_base32(secret)).now()
+
+    # Enabling again replaces the device row: the lock's first look finds it deleted.
+    with held(lambda: services.confirm_totp_setup(user=user, secret=secret, code=code)):
+        answer = post(client)
+        wait_for_lock_waiters(1)
+    response = answer()
+
+    assert response.status_code == 200, response.content
+    assert TOTPDevice.objects.get(user=user).bin_key == secret
+    assert BackupCodeSet.objects.get(user=user).codes.unused().count() == 10
+
+
+def test_a_disable_arriving_during_a_regeneration_waits_for_it(
+    make_user, enable_totp, session_client
+):
+    user = make_user()
+    enable_totp(user)
+    client = session_client(user)
+    assert client.post(BACKUP_CODES).status_code == 200
+
+    # Holding the code set stops the regeneration after its lock, inside its transaction.
+    with held(lambda: BackupCodeSet.objects.select_for_update().get(user=user)):
+        answer = post(client)
+        wait_for_lock_waiters(1)
+        disabled = in_thread(lambda: services.disable_two_factor(user=user))
+        wait_for_lock_waiters(2)
+    response = answer()
+
+    assert response.status_code == 200, response.content
+    assert disabled() is True
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not BackupCodeSet.objects.filter(user=user).exists()
+
+
+def test_a_regeneration_behind_a_second_factor_attempt_waits_for_it(
+    make_user, enable_totp, session_client
+):
+    user = make_user()
+    enable_totp(user)
+    client = session_client(user)
+
+    def attempt() -> None:  # what a wrong code does: the device row locked, an event recorded
+        TOTPDevice.objects.select_for_update().get(user=user)
+        SecurityEvent.objects.create(user=user, type=SecurityEvent.Type.SECOND_FACTOR_FAILED)
+
+    with held(attempt):
+        answer = post(client)
+        wait_for_lock_waiters(1)
+    response = answer()
+
+    assert response.status_code == 200, response.content
+    assert BackupCodeSet.objects.get(user=user).codes.unused().count() == 10
