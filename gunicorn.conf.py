@@ -28,12 +28,12 @@ bind = os.environ.get("GUNICORN_BIND") or (
 )
 
 # Synchronous workers: requests are short and database-bound. (2 x CPUs) + 1 keeps every CPU
-# busy while some workers wait on PostgreSQL; each worker holds its own connection pool
-# (DATABASE_POOL_MAX_SIZE), so size PostgreSQL's max_connections for workers x pool size.
+# busy while some workers wait on PostgreSQL; each worker (each thread) keeps one database
+# connection, so size PostgreSQL's max_connections for workers x threads (docs/scaling.md).
 workers = _int("WEB_CONCURRENCY", 2 * _cpus() + 1)
 threads = _int("GUNICORN_THREADS", 1)
 
-# A request slower than this is killed (the database pool waits at most ~2 s for a connection).
+# A request slower than this is killed (connecting to the database gives up after ~2 s).
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)

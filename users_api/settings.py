@@ -121,8 +121,14 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # transaction pooler that cannot keep prepared statements (PgBouncer < 1.21; docs/scaling.md).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Each web worker (each thread, with GUNICORN_THREADS) keeps its connection between requests
+    # and replaces it after DATABASE_CONN_MAX_AGE seconds. No health check before each request:
+    # it is a round trip per request, and with the checkout from psycopg's pool it cost 7-11% of
+    # the hot paths' throughput (docs/performance.md). A connection the server dropped (restart,
+    # failover) fails the one request that uses it next, with a 503 and Retry-After, and is
+    # replaced for the following one (tests/test_database_connections.py).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     # Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) cannot
     # outlive its transaction's server connection (docs/scaling.md).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
@@ -131,17 +137,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
+            # An unreachable database is a quick 503, not a hang.
             "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=2),
             # psycopg prepares a statement after this many runs on a connection; only the
             # server-binding cursors of users_api/prepared.py qualify (Django's bind client-side).
             "prepare_threshold": 2 if DATABASE_PREPARED_STATEMENTS else None,
-            # A pool saves a connection handshake per request (5-12x throughput here); a short
-            # timeout turns an unreachable database into a quick 503 instead of a hang.
-            "pool": {
-                "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
-                "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-                "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
-            },
         }
     )
 

@@ -4,7 +4,6 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -20,31 +19,8 @@ def _no_throttling(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
-def warm_connection_pool() -> None:
-    """Open the pool's connections up front, so the threads below overlap instead of queueing."""
-    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool", {})
-    size = pool.get("max_size", 1) - 1  # this test's own thread holds one connection
-    if size < 2:
-        return
-    barrier = threading.Barrier(size)
-
-    def hold() -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=10)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=hold) for _ in range(size)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-
 def run_at_once(calls: list[Callable[[], tuple[int, dict]]]) -> list[tuple[int, dict]]:
     """Start every call together; each thread closes its own database connection."""
-    warm_connection_pool()
     barrier = threading.Barrier(len(calls))
     results: list[tuple[int, dict]] = []
 
