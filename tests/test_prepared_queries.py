@@ -5,9 +5,10 @@
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from accounts.models import User
+from users_api import prepared
 
 ME = "/api/users/@me/"
 
@@ -48,3 +49,21 @@ def test_a_key_revoked_between_two_requests_is_refused(
     response = api_client.get(ME)
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_gets_a_new_cursor_and_the_same_answers(
+    api_key_client: Any, make_user: Any
+) -> None:
+    user = make_user(with_team=True, first_name="Kept")
+    client = api_key_client("user:read", user=user)
+    assert client.get(ME).json()["first_name"] == "Kept"
+    first = connections["default"].__dict__[prepared._KEPT_CURSOR]
+    assert client.get(ME).json()["first_name"] == "Kept"
+    assert connections["default"].__dict__[prepared._KEPT_CURSOR] is first  # kept
+
+    connection.close()  # as after CONN_MAX_AGE, or a connection the server ended
+    User.objects.filter(pk=user.pk).update(first_name="Reconnected")
+    assert client.get(ME).json()["first_name"] == "Reconnected"
+    assert connections["default"].__dict__[prepared._KEPT_CURSOR][1] is not first[1]

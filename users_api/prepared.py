@@ -7,7 +7,7 @@ runs (the API key lookup, the user representation) that costs more than running 
 instances (the same steps as Django's ``ModelIterable``); it holds no rows, so every call reads
 the current data and nothing about authorization is cached.
 
-On PostgreSQL the SQL is sent with server-side binding, so psycopg prepares it on the pooled
+On PostgreSQL the SQL is sent with server-side binding, so psycopg prepares it on the
 connection after a few runs (its ``prepare_threshold``) and PostgreSQL skips parsing and planning,
 as any plain psycopg client does; Django's own cursors bind client-side and never prepare.
 ``DATABASE_PREPARED_STATEMENTS=false`` turns that off (PgBouncer before 1.21 in transaction
@@ -39,8 +39,7 @@ def _adapt(value: Any, connection: Any) -> Any:
     return value
 
 
-def _cursor(connection: Any) -> Any:
-    """A cursor that lets psycopg prepare the statement (PostgreSQL), else the usual one."""
+def _first_row(connection: Any, sql: str, params: list[Any]) -> Any:
     if (
         connection.vendor != "postgresql"
         or not settings.DATABASE_PREPARED_STATEMENTS
@@ -48,7 +47,24 @@ def _cursor(connection: Any) -> Any:
         # the same SQL: it records the statement's text, a prepared one is recorded as None.
         or connection.queries_logged
     ):
-        return connection.cursor()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    cursor = _server_binding_cursor(connection)
+    cursor.execute(sql, params)
+    return cursor.fetchone()
+
+
+_KEPT_CURSOR = "_users_api_server_binding_cursor"
+
+
+def _server_binding_cursor(connection: Any) -> Any:
+    """A cursor that lets psycopg prepare statements, one per database connection.
+
+    Kept while its connection lives (it holds no rows beyond the last one read): building a
+    psycopg cursor, with its adapters and timestamp loaders, cost 5-10% of a key-authenticated
+    request's CPU (docs/performance.md). A new connection gets a new cursor.
+    """
     from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
         ServerBindingCursor,
     )
@@ -56,8 +72,13 @@ def _cursor(connection: Any) -> Any:
     # As ``connection.cursor()`` does, with a server-binding cursor instead of the default.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    kept = connection.__dict__.get(_KEPT_CURSOR)
+    if kept is not None and kept[0] is connection.connection:
+        return kept[1]
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    setattr(connection, _KEPT_CURSOR, (connection.connection, cursor))
+    return cursor
 
 
 class PreparedQuery:
@@ -114,9 +135,7 @@ class PreparedQuery:
         params = list(params)
         for name, position in positions.items():
             params[position] = _adapt(values[name], connection)
-        with _cursor(connection) as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        row = _first_row(connection, sql, params)
         if row is None:
             return None
         if converters:
