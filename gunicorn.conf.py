@@ -86,3 +86,16 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server: Any) -> None:
+    """Freeze what the preloaded application made, before the workers fork from it.
+
+    Imported modules, settings and compiled URL patterns live as long as the process. In the
+    collector's permanent generation they are no longer scanned by each worker's full
+    collections: measured in-process over 3,000 @me requests, a full collection took 43 ms
+    over ~146,000 tracked objects, 2.7 ms with them frozen (docs/performance.md).
+    """
+    import gc
+
+    gc.freeze()
