@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check-schema schema schemathesis static clean bench bench-smoke
+.PHONY: install run test lint format check-schema schema schemathesis static clean bench bench-smoke bench-cpu
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench: install
 ## bench-smoke: the same, one round of one second (does the bench still run?).
 bench-smoke: install
 	DURATION=1s ROUNDS=1 bench/run
+
+## bench-cpu: CPU time per request of the hot paths, in-process (for A/B on a shared machine).
+bench-cpu: install
+	BENCH_MODULE=cpu bench/run
 
 clean:
 	rm -rf $(VENV) staticfiles
