@@ -45,20 +45,24 @@ class Verification:
 
 def _lock(user: User) -> None:
     """Serialise the two-factor writes of one user (enable, disable; regeneration takes the same
-    row in ``_lock_confirmed_device``).
+    row in ``_lock_confirmed_device``) before they touch the device.
+
+    The user row comes before the device row everywhere, second-factor attempts included.
+    ``FOR NO KEY UPDATE`` waits for the other writers but not for foreign-key checks: those
+    of any row written for the user (a security event, a login session) go through.
     """
-    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list(
+        "pk", flat=True
+    ).first()
 
 
 def _lock_confirmed_device(user: User) -> bool:
     """Lock the user's row, then their confirmed device's; False if they have no such device.
 
-    One statement where a lock and a re-check were two. The user row comes first, as in enable
-    and disable, so none of them can deadlock another. ``FOR NO KEY UPDATE`` still waits for
-    those (they hold ``FOR UPDATE``) but not for the foreign-key checks of a second-factor
-    attempt, which holds the device row and records an event. The device row is locked too:
-    a device deleted while we waited then drops out of the result, whereas a check in the same
-    statement would still see it in the statement's snapshot.
+    One statement where a lock and a re-check were two, in the order and mode of ``_lock``.
+    The device row is locked too: a device deleted while we waited then drops out of the
+    result, whereas a check in the same statement would still see it in the statement's
+    snapshot.
     """
     return bool(
         User.objects.select_for_update(no_key=True)
@@ -117,10 +121,12 @@ def verify_second_factor(
 
     Used by the login second step and by re-authentication. The device row is locked for the
     whole check, so parallel attempts of one user run one at a time and each sees the failure
-    count and back-off the previous one left; failures are committed (never rolled back).
+    count and back-off the previous one left; failures are committed (never rolled back). The
+    user row is share-locked before it, since the events recorded here refer to it.
     """
     code = backup_codes.normalize(token)
     with transaction.atomic():
+        User.objects.lock_for_key_share(user.pk)
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
             return Verification(Result.NOT_ENABLED)

@@ -37,8 +37,8 @@ def test_two_regenerations_at_once_leave_one_set_of_ten_codes(
     enable_totp(user)
     first, second = session_client(user), session_client(user)
 
-    # Enable and disable lock the user row like this: both regenerations queue behind it, then
-    # behind each other.
+    # Another writer holds the user row: both regenerations queue behind it, then behind each
+    # other.
     with held(lambda: User.objects.select_for_update().get(pk=user.pk)):
         answers = [post(first), post(second)]
         wait_for_lock_waiters(2)
