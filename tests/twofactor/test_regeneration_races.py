@@ -13,8 +13,9 @@ import pytest
 from accounts.models import SecurityEvent, User
 from outbox.models import OutboxEmail
 from tests.races import held, in_thread, wait_for_lock_waiters
-from twofactor import services, totp
+from twofactor import totp
 from twofactor.models import BackupCode, BackupCodeSet, TOTPDevice
+from twofactor.services import setup
 
 BACKUP_CODES = "/api/users/@me/two_factor_backup_codes/"
 REGENERATED = SecurityEvent.Type.BACKUP_CODES_REGENERATED
@@ -63,7 +64,7 @@ def test_a_regeneration_behind_a_disable_answers_2fa_not_enabled(
     enable_totp(user)
     client = session_client(user)
 
-    with held(lambda: services.disable_two_factor(user=user)):
+    with held(lambda: setup.disable_two_factor(user=user)):
         answer = post(client)  # its check before hashing still sees the device
         wait_for_lock_waiters(1)
     response = answer()
@@ -83,7 +84,7 @@ def test_a_regeneration_behind_a_re_enable_writes_the_codes(make_user, enable_to
     code = pyotp.TOTP(totp.to_base32(secret)).now()
 
     # Enabling again replaces the device row: the lock's first look finds it deleted.
-    with held(lambda: services.confirm_totp_setup(user=user, secret=secret, code=code)):
+    with held(lambda: setup.confirm_totp_setup(user=user, secret=secret, code=code)):
         answer = post(client)
         wait_for_lock_waiters(1)
     response = answer()
@@ -105,7 +106,7 @@ def test_a_disable_arriving_during_a_regeneration_waits_for_it(
     with held(lambda: BackupCodeSet.objects.select_for_update().get(user=user)):
         answer = post(client)
         wait_for_lock_waiters(1)
-        disabled = in_thread(lambda: services.disable_two_factor(user=user))
+        disabled = in_thread(lambda: setup.disable_two_factor(user=user))
         wait_for_lock_waiters(2)
     response = answer()
 
