@@ -126,8 +126,9 @@ def setup() -> dict[str, str]:
     from accounts import freshness, key_crypto
     from accounts.models import PersonalAPIKey, User, UserScenePersonalisation
     from organizations.models import Dashboard, Organization, OrganizationMembership, Team
-    from twofactor import services, totp
+    from twofactor import totp
     from twofactor.models import TOTPDevice
+    from twofactor.services import backup_codes, setup
 
     call_command("migrate", interactive=False, verbosity=0)
     User.objects.filter(email__in=[EMAIL, LOGIN_EMAIL, LOGIN_PBKDF2_EMAIL]).delete()
@@ -150,10 +151,10 @@ def setup() -> dict[str, str]:
             user=user, team=user.current_team, scene=scene, dashboard=dashboard
         )
     secret = totp.new_secret()
-    services.confirm_totp_setup(
+    setup.confirm_totp_setup(
         user=user, secret=secret, code=pyotp.TOTP(totp.to_base32(secret)).now()
     )
-    services.regenerate_backup_codes(user=user)
+    backup_codes.regenerate_backup_codes(user=user)
     value = key_crypto.generate()
     PersonalAPIKey.objects.create(
         user=user,

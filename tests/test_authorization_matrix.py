@@ -38,8 +38,8 @@ from organizations.models import (
     OrganizationMembership,
 )
 from tests.conftest import PASSWORD
-from twofactor import services as twofactor_services
 from twofactor import totp
+from twofactor.services import setup as twofactor_setup
 
 CALLERS = (
     "anon",
@@ -299,7 +299,7 @@ def world(make_user, make_team, make_api_key) -> dict[str, Any]:
     for name in ("T", "U2"):
         secret = totp.new_secret()
         code = pyotp.TOTP(totp.to_base32(secret)).now()
-        twofactor_services.confirm_totp_setup(user=w[name], secret=secret, code=code)
+        twofactor_setup.confirm_totp_setup(user=w[name], secret=secret, code=code)
     w["key_of_T"], _ = make_api_key("user:read", user=w["T"], label="T's key")
     w["T_id"] = str(w["T"].pk)
     w["passkey_of_T"] = Passkey.objects.create(

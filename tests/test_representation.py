@@ -20,8 +20,8 @@ from accounts.serializers.users import (
 from organizations.models import Dashboard, OrganizationMembership
 from pushtokens.models import PushToken
 from pushtokens.serializers import PushTokenSerializer
-from twofactor import services
 from twofactor.serializers import TwoFactorStatusSerializer
+from twofactor.services import status as twofactor_status
 from users_api.representation import ReadPlanMixin
 
 
@@ -117,7 +117,7 @@ def test_the_push_token_and_two_factor_status_representations_are_drfs(make_user
     token.refresh_from_db()
     push = PushTokenSerializer(token)
     assert push.to_representation(token) == drf(push, token)
-    status = services.two_factor_status(user)
+    status = twofactor_status.two_factor_status(user)
     data = {
         "is_enabled": False,
         "method": None,

@@ -9,15 +9,15 @@ from django_otp import user_has_device
 
 from accounts.admin import users as accounts_user_admin
 from accounts.models import User
-from twofactor import services
 from twofactor.models import BackupCodeSet, TOTPDevice
+from twofactor.services import setup, verification
 from users_api.request_meta import request_meta
 
 
 def disable_two_factor_for(request: HttpRequest, users: "QuerySet[User] | list[User]") -> int:
     """Disable 2FA for ``users`` through the same service as the API; return how many changed."""
     meta = request_meta(request)
-    return sum(services.disable_two_factor(user=user, meta=meta, by=request.user) for user in users)
+    return sum(setup.disable_two_factor(user=user, meta=meta, by=request.user) for user in users)
 
 
 @admin.display(boolean=True, description="2FA")
@@ -53,7 +53,7 @@ def clear_two_factor_lockout_action(
     users = _users_of(queryset)
     meta = request_meta(request)
     for user in users:
-        services.clear_lockout(user=user, meta=meta, by=request.user)
+        verification.clear_lockout(user=user, meta=meta, by=request.user)
     modeladmin.message_user(
         request, f"Two-factor lockout cleared for {len(users)} user(s).", messages.SUCCESS
     )

@@ -23,7 +23,7 @@ from accounts.services import login as login_services
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
 from accounts.throttling import LoginIPThrottle
-from twofactor import services
+from twofactor.services import verification as verification_services
 from twofactor.throttling import AdminEmailThrottle
 from users_api.errors import ServiceUnavailable
 from users_api.request_meta import request_meta
@@ -75,7 +75,7 @@ class AdminLoginForm(AdminAuthenticationForm):
             return user
         if not token.strip():  # no code was checked: spend nothing of the code budget
             raise ValidationError(REFUSED, code="invalid_login")
-        verification = services.verify_second_factor(user=user, token=token, meta=meta)
+        verification = verification_services.verify_second_factor(user=user, token=token, meta=meta)
         if not verification.accepted:
             raise ValidationError(REFUSED, code="invalid_login")
         # django-otp persists this device in the session when Django's login() runs.

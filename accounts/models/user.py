@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.utils import timezone
@@ -142,6 +142,22 @@ class UserManager(BaseUserManager["User"]):
         if user is None:
             raise self.model.DoesNotExist("User matching query does not exist.")
         return user
+
+    def lock_for_key_share(self, pk: int) -> None:
+        """Take ``FOR KEY SHARE`` on the user's row: call it first in a transaction that locks
+        another row of the user's and then writes a row referring to the user.
+
+        Writing such a row (a security event, say) takes this lock anyway, when its deferred
+        foreign-key check runs at commit: last, after the other row. A transaction that locks
+        the user row ``FOR UPDATE`` (or deletes it, or changes its email) and then waits for that
+        other row would deadlock with it. Taken first, the order is the user row, then its
+        other rows, as everywhere else. It waits only for those strong locks, never for
+        ``FOR NO KEY UPDATE`` or a plain update. SQLite has no row locks.
+        """
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR KEY SHARE", [pk])
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:

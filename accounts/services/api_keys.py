@@ -73,7 +73,11 @@ def update_key(
 
 @transaction.atomic
 def roll_key(*, key: PersonalAPIKey, meta: RequestMeta | None = None) -> tuple[PersonalAPIKey, str]:
-    """Replace the secret, keeping label, scopes and expiry; the old value stops working."""
+    """Replace the secret, keeping label, scopes and expiry; the old value stops working.
+
+    The user row is share-locked before the key row, which an account deletion locks after it.
+    """
+    User.objects.lock_for_key_share(key.user_id)
     value = key_crypto.generate()
     key.secure_value = key_crypto.digest(value)
     key.mask_value = key_crypto.mask(value)
@@ -89,7 +93,11 @@ def roll_key(*, key: PersonalAPIKey, meta: RequestMeta | None = None) -> tuple[P
 def revoke_key(
     *, key: PersonalAPIKey, meta: RequestMeta | None = None, revoked_by: User | None = None
 ) -> None:
-    """Delete the key: the next request carrying it is refused (no cache stands in between)."""
+    """Delete the key: the next request carrying it is refused (no cache stands in between).
+
+    The user row is share-locked before the key row, which an account deletion locks after it.
+    """
+    User.objects.lock_for_key_share(key.user_id)
     context = _key_context(key)
     if revoked_by is not None and revoked_by.pk != key.user_id:
         context["revoked_by"] = revoked_by.email

@@ -137,13 +137,14 @@ def verify_email(*, user: User, code: str, meta: RequestMeta | None = None) -> V
 
 @transaction.atomic
 def _confirm(*, user: User, row: EmailVerificationCode, meta: RequestMeta | None) -> Verified:
+    # Lock and reload the caller's instance: the view logs it in afterwards, so it must carry the
+    # session generation written below. The user row before the code row, as a new change
+    # request or a cancellation takes them, else each would wait for the other.
+    user.refresh_from_db(from_queryset=User.objects.select_for_update())
     # Consuming the row is the single-use check: of two parallel requests with the right code
     # only one deletes it.
     if not EmailVerificationCode.objects.filter(pk=row.pk, code_digest=row.code_digest).delete()[0]:
         raise errors.InvalidCodeError
-    # Lock and reload the caller's instance: the view logs it in afterwards, so it must carry the
-    # session generation written below.
-    user.refresh_from_db(from_queryset=User.objects.select_for_update())
     if target_email(user) != row.target_email:
         raise errors.InvalidCodeError
     if not user.pending_email:

@@ -74,8 +74,13 @@ def record_activity(
 
 
 def end_login_session(*, login_session: LoginSession, meta: RequestMeta, by: User) -> None:
-    """End one session at once (its owner from the API, or staff from the admin)."""
+    """End one session at once (its owner from the API, or staff from the admin).
+
+    The user row is share-locked before the session row: a password change or an account
+    deletion locks it and then deletes every session row.
+    """
     with transaction.atomic():
+        User.objects.lock_for_key_share(login_session.user_id)
         sessions.end_login_sessions([login_session])
         security_events.record(
             type=SecurityEvent.Type.LOGIN_SESSION_ENDED,

@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import KnownDevice, LoginSession, SecurityEvent
 from tests.conftest import PASSWORD
-from twofactor import services as twofactor_services
 from twofactor import totp
+from twofactor.services import setup as twofactor_setup
 
 # Committed transactions: ending a session clears the store after commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -231,7 +231,7 @@ def test_the_login_method_records_how_the_session_was_opened(make_user, time_mac
     user = make_user()
     secret = totp.new_secret()
     authenticator = pyotp.TOTP(totp.to_base32(secret))
-    twofactor_services.confirm_totp_setup(user=user, secret=secret, code=authenticator.now())
+    twofactor_setup.confirm_totp_setup(user=user, secret=secret, code=authenticator.now())
     time_machine.shift(30)
 
     client = APIClient()

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import SecurityEvent
 from tests.accounts.email_support import VERIFY_URL, code_in
-from twofactor import services as twofactor_services
 from twofactor import totp
 from twofactor.models import TOTPDevice
+from twofactor.services import setup as twofactor_setup
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _enable_2fa(user):
     secret = totp.new_secret()
     code = pyotp.TOTP(totp.to_base32(secret)).now()
-    twofactor_services.confirm_totp_setup(user=user, secret=secret, code=code)
+    twofactor_setup.confirm_totp_setup(user=user, secret=secret, code=code)
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 
 from accounts import login_flow
 from accounts.models import User
-from twofactor import services, totp
+from twofactor import totp
+from twofactor.services import setup
 
 STEP = 30
 
@@ -35,7 +36,7 @@ def enable_totp(clock: Any) -> Callable[[User], pyotp.TOTP]:
     def enable(user: User) -> pyotp.TOTP:
         secret = totp.new_secret()
         authenticator = pyotp.TOTP(totp.to_base32(secret))
-        device = services.confirm_totp_setup(user=user, secret=secret, code=authenticator.now())
+        device = setup.confirm_totp_setup(user=user, secret=secret, code=authenticator.now())
         assert device is not None
         clock.shift(STEP)
         return authenticator

@@ -16,7 +16,7 @@ from accounts.models import LoginSession, Passkey, SecurityEvent, User
 from accounts.serializers.users import UserSerializer
 from accounts.services import security_events
 from accounts.services.security_events import RequestMeta
-from twofactor import errors, passkey_ceremony, passkeys, services, throttling
+from twofactor import errors, passkey_ceremony, passkeys, throttling
 from twofactor.passkey_ceremony import Purpose
 from twofactor.serializers import (
     LoginTokenSerializer,
@@ -24,6 +24,8 @@ from twofactor.serializers import (
     ReauthenticatedSerializer,
     ReauthenticateSerializer,
 )
+from twofactor.services import status as status_services
+from twofactor.services import verification as verification_services
 from twofactor.throttling import (
     LoginTokenThrottle,
     ReauthenticatePasswordThrottle,
@@ -37,11 +39,11 @@ from users_api.schema import error_response
 
 
 def _raise_unless_accepted(
-    request: Request, verification: services.Verification, invalid: DomainError
+    request: Request, verification: verification_services.Verification, invalid: DomainError
 ) -> None:
-    if verification.result is not services.Result.INVALID:
+    if verification.result is not verification_services.Result.INVALID:
         throttling.refund_attempt(request)  # only failed codes stay counted
-    if verification.result is services.Result.THROTTLED:
+    if verification.result is verification_services.Result.THROTTLED:
         wait = verification.retry_after.total_seconds() if verification.retry_after else None
         raise exceptions.Throttled(wait=wait)
     if not verification.accepted:
@@ -76,10 +78,10 @@ class LoginTokenView(APIView):
         if user is None:
             raise errors.SecondFactorExpiredError
         meta = request_meta(request)
-        verification = services.verify_second_factor(
+        verification = verification_services.verify_second_factor(
             user=user, token=serializer.validated_data["token"], meta=meta
         )
-        if verification.result is services.Result.NOT_ENABLED:
+        if verification.result is verification_services.Result.NOT_ENABLED:
             throttling.refund_attempt(request)
             raise errors.SecondFactorExpiredError  # 2FA was turned off meanwhile: log in afresh
         _raise_unless_accepted(request, verification, errors.SecondFactorInvalidError())
@@ -148,11 +150,13 @@ class ReauthenticateView(APIView):
         credential = serializer.validated_data.get("passkey")
         if credential and passkeys.uses_passkeys_for_2fa(user):
             _check_reauth_passkey(request, credential, meta)
-        elif services.has_totp(user):
+        elif status_services.has_totp(user):
             token = serializer.validated_data.get("token")
             if not token:
                 raise errors.ReauthTokenRequiredError
-            verification = services.verify_second_factor(user=user, token=token, meta=meta)
+            verification = verification_services.verify_second_factor(
+                user=user, token=token, meta=meta
+            )
             _raise_unless_accepted(request, verification, errors.ReauthTokenInvalidError())
             django_otp.login(request, verification.device)
         elif passkeys.uses_passkeys_for_2fa(user):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import staff_powers
 from accounts.lookup import target_user
-from twofactor import errors, pending_setup, services, throttling, totp
+from twofactor import errors, pending_setup, throttling, totp
 from twofactor.serializers import (
     TwoFactorBackupCodesSerializer,
     TwoFactorSetupSerializer,
@@ -21,6 +21,9 @@ from twofactor.serializers import (
     TwoFactorSuccessSerializer,
     TwoFactorValidateSerializer,
 )
+from twofactor.services import backup_codes as backup_code_services
+from twofactor.services import setup as setup_services
+from twofactor.services import status as status_services
 from twofactor.throttling import TwoFactorVerifyThrottle
 from twofactor.views import SESSION_ERRORS
 from users_api.permissions import RecentlyAuthenticated, SessionOnly
@@ -97,7 +100,7 @@ class TwoFactorValidateView(APIView):
         if secret is None:
             throttling.refund_attempt(request)  # no code was checked
             raise errors.SetupExpiredError
-        device = services.confirm_totp_setup(
+        device = setup_services.confirm_totp_setup(
             user=user,
             secret=secret,
             code=serializer.validated_data["token"],
@@ -143,7 +146,7 @@ class TwoFactorStatusView(APIView):
         """Whether two-factor authentication is on (TOTP, or passkeys turned on for it), which
         method a login asks for first, the passkeys and how many backup codes are left."""
         user = target_user(request, uuid)
-        status = services.two_factor_status(user)
+        status = status_services.two_factor_status(user)
         passkey_2fa = status.has_passkeys and user.passkeys_enabled_for_2fa
         body = {
             "is_enabled": status.has_totp or passkey_2fa,
@@ -179,7 +182,7 @@ class TwoFactorBackupCodesView(APIView):
         if user.pk != request.user.pk:
             # Codes minted for someone else would let the minter pass that user's second factor.
             raise exceptions.PermissionDenied("Only the account owner can create backup codes.")
-        codes = services.regenerate_backup_codes(user=user, meta=request_meta(request))
+        codes = backup_code_services.regenerate_backup_codes(user=user, meta=request_meta(request))
         return Response(TwoFactorBackupCodesSerializer({"backup_codes": codes}).data)
 
 
@@ -206,7 +209,7 @@ class TwoFactorDisableView(APIView):
         user = target_user(request, uuid)
         staff_powers.check_may_act_on(request, user, sensitive=True)
         meta = request_meta(request)
-        if services.disable_two_factor(user=user, meta=meta, by=request.user) and (
+        if setup_services.disable_two_factor(user=user, meta=meta, by=request.user) and (
             user.pk != request.user.pk
         ):
             staff_powers.record_act(

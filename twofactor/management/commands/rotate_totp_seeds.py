@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from twofactor import services
+from twofactor.services import key_rotation
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = services.reencrypt_totp_seeds()
+        count = key_rotation.reencrypt_totp_seeds()
         self.stdout.write(f"Re-encrypted {count} TOTP seed(s).")
