@@ -27,10 +27,13 @@ bind = os.environ.get("GUNICORN_BIND") or (
     f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 )
 
-# Synchronous workers: requests are short and database-bound. (2 x CPUs) + 1 keeps every CPU
-# busy while some workers wait on PostgreSQL; each worker (each thread) keeps one database
-# connection, so size PostgreSQL's max_connections for workers x threads (docs/scaling.md).
-workers = _int("WEB_CONCURRENCY", 2 * _cpus() + 1)
+# Synchronous workers, 2 x CPUs, chosen by measurement (docs/performance.md, "gunicorn workers"):
+# on 2 cores 3 and 4 workers served the hot paths 5-15% faster than 5 or 6 (fewer processes
+# contending for the cores), and threads (gthread) were no faster and less steady. A second
+# worker per core keeps the core busy while one waits on PostgreSQL or Redis. Each worker (each
+# thread) keeps one database connection: size PostgreSQL's max_connections for workers x threads
+# (docs/scaling.md).
+workers = _int("WEB_CONCURRENCY", 2 * _cpus())
 threads = _int("GUNICORN_THREADS", 1)
 
 # A request slower than this is killed (connecting to the database gives up after ~2 s).
