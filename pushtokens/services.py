@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from pushtokens.models import MAX_TOKENS_PER_USER, PushToken
+from users_api.prepared import first_row
 
 # One statement, so concurrent registrations of one token can neither fail on the unique
 # constraint nor create a duplicate: the database serialises them on the token's index entry.
@@ -48,9 +49,7 @@ def register_push_token(*, user: User, token: str, platform: str) -> PushToken:
         "created_at": now,
         "last_seen_at": now,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [_to_db(name, value) for name, value in values.items()])
-        row = cursor.fetchone()
+    row = first_row(connection, _UPSERT, [_to_db(name, value) for name, value in values.items()])
     values.update(_from_db(("id", "created_at", "last_seen_at"), row))
     fields = [field.attname for field in PushToken._meta.concrete_fields]
     push_token = PushToken.from_db(connection.alias, fields, [values[name] for name in fields])
@@ -77,8 +76,7 @@ _CAP = """
 def _cap_tokens(*, user: User, keep: PushToken) -> None:
     """Drop the user's least recently seen tokens beyond the cap, never ``keep``."""
     user_id, keep_id = _to_db("user_id", user.pk), _to_db("id", keep.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(_CAP, [user_id, keep_id, user_id, keep_id, MAX_TOKENS_PER_USER - 1])
+    first_row(connection, _CAP, [user_id, keep_id, user_id, keep_id, MAX_TOKENS_PER_USER - 1])
 
 
 def unregister_push_token(*, user: User, token: str) -> None:

@@ -31,6 +31,19 @@ def test_repeated_key_requests_use_server_prepared_statements(
     assert any("representation_memberships" in sql for sql in statements)
 
 
+
+@pytest.mark.postgres
+def test_repeated_push_registrations_use_server_prepared_statements(
+    api_key_client: Any, make_user: Any
+) -> None:
+    client = api_key_client("user:write", user=make_user())
+    for n in range(3):
+        body = {"token": f"device-{n}", "platform": "ios"}
+        assert client.post("/api/users/@me/push_tokens/", body, format="json").status_code == 200
+    statements = _prepared_statements()
+    assert any("INSERT INTO pushtokens_pushtoken" in sql for sql in statements)
+    assert any("DELETE FROM pushtokens_pushtoken" in sql for sql in statements)
+
 def test_each_request_reads_the_current_rows(api_key_client: Any, make_user: Any) -> None:
     user = make_user(with_team=True, first_name="Before")
     client = api_key_client("user:read", user=user)

@@ -14,7 +14,7 @@ as any plain psycopg client does; Django's own cursors bind client-side and neve
 mode; docs/scaling.md).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +39,11 @@ def _adapt(value: Any, connection: Any) -> Any:
     return value
 
 
-def _first_row(connection: Any, sql: str, params: list[Any]) -> Any:
+def first_row(connection: Any, sql: str, params: Sequence[Any]) -> Any:
+    """Run ``sql`` (a fixed statement: only its parameters change) and return its first row, or
+    None when it returns no rows. On PostgreSQL it is bound server-side on the connection's kept
+    cursor, so psycopg prepares it after two runs, as it does for the compiled queries: the
+    push upsert and cap use it for their raw statements."""
     if (
         connection.vendor != "postgresql"
         or not settings.DATABASE_PREPARED_STATEMENTS
@@ -49,10 +53,10 @@ def _first_row(connection: Any, sql: str, params: list[Any]) -> Any:
     ):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            return cursor.fetchone() if cursor.description else None
     cursor = _server_binding_cursor(connection)
     cursor.execute(sql, params)
-    return cursor.fetchone()
+    return cursor.fetchone() if cursor.description else None
 
 
 _KEPT_CURSOR = "_users_api_server_binding_cursor"
@@ -135,7 +139,7 @@ class PreparedQuery:
         params = list(params)
         for name, position in positions.items():
             params[position] = _adapt(values[name], connection)
-        row = _first_row(connection, sql, params)
+        row = first_row(connection, sql, params)
         if row is None:
             return None
         if converters:
