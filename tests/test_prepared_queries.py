@@ -31,7 +31,6 @@ def test_repeated_key_requests_use_server_prepared_statements(
     assert any("representation_memberships" in sql for sql in statements)
 
 
-
 @pytest.mark.postgres
 def test_repeated_push_registrations_use_server_prepared_statements(
     api_key_client: Any, make_user: Any
@@ -43,6 +42,7 @@ def test_repeated_push_registrations_use_server_prepared_statements(
     statements = _prepared_statements()
     assert any("INSERT INTO pushtokens_pushtoken" in sql for sql in statements)
     assert any("DELETE FROM pushtokens_pushtoken" in sql for sql in statements)
+
 
 def test_each_request_reads_the_current_rows(api_key_client: Any, make_user: Any) -> None:
     user = make_user(with_team=True, first_name="Before")
