@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from pushtokens.models import MAX_TOKENS_PER_USER, PushToken
-from users_api.prepared import first_row
+from users_api.prepared import execute, first_row
 
 # One statement, so concurrent registrations of one token can neither fail on the unique
 # constraint nor create a duplicate: the database serialises them on the token's index entry.
@@ -76,7 +76,7 @@ _CAP = """
 def _cap_tokens(*, user: User, keep: PushToken) -> None:
     """Drop the user's least recently seen tokens beyond the cap, never ``keep``."""
     user_id, keep_id = _to_db("user_id", user.pk), _to_db("id", keep.pk)
-    first_row(connection, _CAP, [user_id, keep_id, user_id, keep_id, MAX_TOKENS_PER_USER - 1])
+    execute(connection, _CAP, [user_id, keep_id, user_id, keep_id, MAX_TOKENS_PER_USER - 1])
 
 
 def unregister_push_token(*, user: User, token: str) -> None:

@@ -36,9 +36,12 @@ def test_repeated_push_registrations_use_server_prepared_statements(
     api_key_client: Any, make_user: Any
 ) -> None:
     client = api_key_client("user:write", user=make_user())
+    kept = []
     for n in range(3):
         body = {"token": f"device-{n}", "platform": "ios"}
         assert client.post("/api/users/@me/push_tokens/", body, format="json").status_code == 200
+        kept.append(connections["default"].__dict__[prepared._KEPT_CURSOR])
+    assert kept[0] is kept[1] is kept[2]  # one cursor, also for the statements run without it
     statements = _prepared_statements()
     assert any("INSERT INTO pushtokens_pushtoken" in sql for sql in statements)
     assert any("DELETE FROM pushtokens_pushtoken" in sql for sql in statements)

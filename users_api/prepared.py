@@ -14,7 +14,8 @@ as any plain psycopg client does; Django's own cursors bind client-side and neve
 mode; docs/scaling.md).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,9 +42,21 @@ def _adapt(value: Any, connection: Any) -> Any:
 
 def first_row(connection: Any, sql: str, params: Sequence[Any]) -> Any:
     """Run ``sql`` (a fixed statement: only its parameters change) and return its first row, or
-    None when it returns no rows. On PostgreSQL it is bound server-side on the connection's kept
-    cursor, so psycopg prepares it after two runs, as it does for the compiled queries: the
-    push upsert and cap use it for their raw statements."""
+    None. On PostgreSQL it is bound server-side on the connection's kept cursor, so psycopg
+    prepares it after two runs, as it does for the compiled queries."""
+    with _statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def execute(connection: Any, sql: str, params: Sequence[Any]) -> None:
+    """``first_row`` for a statement that returns no rows (the push cap's ``DELETE``)."""
+    with _statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def _statement_cursor(connection: Any) -> Iterator[Any]:
     if (
         connection.vendor != "postgresql"
         or not settings.DATABASE_PREPARED_STATEMENTS
@@ -52,11 +65,9 @@ def first_row(connection: Any, sql: str, params: Sequence[Any]) -> Any:
         or connection.queries_logged
     ):
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone() if cursor.description else None
-    cursor = _server_binding_cursor(connection)
-    cursor.execute(sql, params)
-    return cursor.fetchone() if cursor.description else None
+            yield cursor
+    else:
+        yield _server_binding_cursor(connection)
 
 
 _KEPT_CURSOR = "_users_api_server_binding_cursor"
@@ -76,7 +87,7 @@ def _server_binding_cursor(connection: Any) -> Any:
     # As ``connection.cursor()`` does, with a server-binding cursor instead of the default.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    kept = connection.__dict__.get(_KEPT_CURSOR)
+    kept = getattr(connection, _KEPT_CURSOR, None)  # through django.db.connection too
     if kept is not None and kept[0] is connection.connection:
         return kept[1]
     with connection.wrap_database_errors:
