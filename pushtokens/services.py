@@ -20,7 +20,7 @@ from users_api.prepared import execute, first_row
 # hands). PostgreSQL and SQLite (>= 3.35) both speak this dialect. Raw SQL because the ORM has
 # no such upsert that returns the row: ``update_or_create`` is a locking SELECT plus a write in a
 # transaction: with it and the raw cap below a registration is 3 statements with authentication
-# (5 before), and `make bench` puts it at 0.31x of the floor (0.19x before; docs/performance.md).
+# (5 before), and `make bench` puts it at 0.33x of the floor (0.19x before; docs/performance.md).
 _UPSERT = """
     INSERT INTO pushtokens_pushtoken (id, user_id, token, platform, created_at, last_seen_at)
     VALUES (%s, %s, %s, %s, %s, %s)
