@@ -25,7 +25,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import PASSWORD
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 from tests.test_stateless_web_tier import Browser, make_served_user  # noqa: F401 - fixture
 
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
@@ -97,13 +97,9 @@ def redis_and_server(django_db_setup: None) -> Iterator[tuple[OwnRedis, str]]:
         pytest.skip("needs PostgreSQL")
     own = OwnRedis()
     own.start()
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        ),
+        "DATABASE_URL": suite_database_url(),
         "CACHE_URL": f"redis://127.0.0.1:{own.port}/0",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

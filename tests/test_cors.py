@@ -10,11 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 from tests.test_serving import production_env
 
 APP = "https://app.example.com"
@@ -201,12 +200,8 @@ def api_server(transactional_db: None) -> Iterator[str]:
     cache_url = os.environ.get("CACHE_URL", "")
     if not cache_url.startswith("redis://"):
         pytest.skip("needs CACHE_URL=redis://…")
-    db = connection.settings_dict
     env = production_env(
-        DATABASE_URL=(
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        DATABASE_URL=suite_database_url(),
         CACHE_URL=cache_url,
         ALLOWED_HOSTS="api.example.com",
         CORS_ALLOWED_ORIGINS=APP,  # CSRF_TRUSTED_ORIGINS follows it

@@ -13,20 +13,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tests.gunicorn_server import fetch, running_gunicorn
+from tests.gunicorn_server import fetch, running_gunicorn, suite_database_url
 
 ME = "/api/users/@me/"
 
 
 @pytest.fixture
 def server(transactional_db: None) -> Iterator[str]:
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        ),
+        "DATABASE_URL": suite_database_url(),
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "WEB_CONCURRENCY": "1",

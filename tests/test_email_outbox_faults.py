@@ -28,14 +28,13 @@ from outbox.models import OutboxEmail
 from tests.accounts.email_support import (
     REQUEST_URL,
     broker_reachable,
-    database_url,
     free_port,
     purge_queue,
     running_worker,
     smtp_server,
     wait_for,
 )
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 from tests.test_stateless_web_tier import Browser
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -80,7 +79,7 @@ def test_smtp_stopped_and_restarted_every_email_arrives_exactly_once(mode, make_
     queue = f"test-outbox-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": suite_database_url(),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "EMAIL_TIMEOUT": "3",
         "SECURE_SSL_REDIRECT": "false",

@@ -8,8 +8,8 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.gunicorn_server import fetch, running_gunicorn
-from tests.test_serving import _test_database_url, production_env
+from tests.gunicorn_server import fetch, running_gunicorn, suite_database_url
+from tests.test_serving import production_env
 
 
 def test_a_request_id_is_generated_and_returned(api_client):
@@ -100,7 +100,7 @@ def test_gunicorn_workers_share_counts_and_log_json(db, tmp_path):
     token = secrets.token_urlsafe(16)
     metrics_dir = tmp_path / "metrics"
     env = production_env(
-        DATABASE_URL=_test_database_url(),
+        DATABASE_URL=suite_database_url(),
         CACHE_URL="locmemcache://",
         WEB_CONCURRENCY="2",
         METRICS_TOKEN=token,

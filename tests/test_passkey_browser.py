@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
 from accounts.models import LoginSession, Passkey
 from tests.conftest import PASSWORD
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -127,13 +126,9 @@ def site(transactional_db: None) -> Iterator[str]:
     upstream: dict[str, str] = {}
     front = _front(upstream)
     origin = f"http://localhost:{front.server_address[1]}"
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        ),
+        "DATABASE_URL": suite_database_url(),
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",

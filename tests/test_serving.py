@@ -5,13 +5,19 @@ import os
 import re
 import secrets
 import subprocess
-from urllib.parse import quote
 
 import pytest
 from cryptography.fernet import Fernet
-from django.db import connection
 
-from tests.gunicorn_server import GUNICORN, PYTHON, ROOT, fetch, process_env, running_gunicorn
+from tests.gunicorn_server import (
+    GUNICORN,
+    PYTHON,
+    ROOT,
+    fetch,
+    process_env,
+    running_gunicorn,
+    suite_database_url,
+)
 
 HTTPS = {"X-Forwarded-Proto": "https"}  # as the TLS-terminating proxy in front would send
 
@@ -35,21 +41,13 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.postgres
 def test_gunicorn_serves_the_api_docs_and_static_files_in_production(db, tmp_path):
     cache_url = os.environ.get("CACHE_URL", "")
     if not cache_url.startswith("redis://"):
         pytest.skip("needs CACHE_URL=redis://…")
     env = production_env(
-        DATABASE_URL=_test_database_url(), CACHE_URL=cache_url, STATIC_ROOT=str(tmp_path)
+        DATABASE_URL=suite_database_url(), CACHE_URL=cache_url, STATIC_ROOT=str(tmp_path)
     )
     collected = _run([PYTHON, "manage.py", "collectstatic", "--noinput"], env)
     assert collected.returncode == 0, collected.stderr

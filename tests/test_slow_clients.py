@@ -5,16 +5,16 @@ import time
 
 import pytest
 
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 from tests.slow_clients import p99, probe_latencies, running_nginx, slow_header_clients
-from tests.test_serving import _test_database_url, production_env
+from tests.test_serving import production_env
 
 
 @pytest.mark.postgres
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx (.ci/run installs it)")
 def test_slow_header_clients_leave_health_fast_behind_nginx(db, tmp_path):
     env = production_env(
-        DATABASE_URL=_test_database_url(),
+        DATABASE_URL=suite_database_url(),
         CACHE_URL="locmemcache://",
         WEB_CONCURRENCY="3",
         SECURE_SSL_REDIRECT="false",

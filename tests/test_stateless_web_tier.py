@@ -16,11 +16,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from accounts.hashers import Argon2idPasswordHasher
 from tests.conftest import PASSWORD
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 _LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
@@ -57,14 +56,10 @@ class Browser:
 def server_pair(django_db_setup: None) -> Iterator[tuple[str, str]]:
     if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         pytest.skip("needs a shared cache: set CACHE_URL=redis://...")
-    db = connection.settings_dict
     env = {
         **os.environ,
         # The suite's test database: the servers see exactly what the test committed.
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        ),
+        "DATABASE_URL": suite_database_url(),
         "CACHE_URL": os.environ["CACHE_URL"],
         "THROTTLE_LOGIN_EMAIL": "3/min",
         "THROTTLE_LOGIN_IP": "100/min",

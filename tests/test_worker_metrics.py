@@ -14,12 +14,12 @@ import pytest
 from tests.accounts.email_support import (
     broker_reachable,
     celery_app,
-    database_url,
     free_port,
     purge_queue,
     running_worker,
     wait_for,
 )
+from tests.gunicorn_server import suite_database_url
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 TASK = "pushtokens.tasks.prune_stale_push_tokens"
@@ -53,7 +53,7 @@ def _worker_env(queue: str, port: int) -> dict[str, str]:
     return {
         key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"
     } | {
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": suite_database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "METRICS_TOKEN": TOKEN,

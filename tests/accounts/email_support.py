@@ -155,17 +155,6 @@ def purge_queue(url: str, queue: str) -> None:
                 client.delete(key)
 
 
-def database_url() -> str:
-    """The suite's test database as a URL, for server and worker processes started by a test."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
-
-
 @contextmanager
 def running_worker(env: dict[str, str], queue: str, *extra: str) -> Iterator[Callable[[], str]]:
     """``celery -A users_api worker`` in a subprocess on ``queue``; yields a reader of its log.

@@ -21,13 +21,13 @@ from tests.accounts.email_support import (
     broker_reachable,
     celery_app,
     code_in,
-    database_url,
     free_port,
     purge_queue,
     running_worker,
     smtp_server,
     wait_for,
 )
+from tests.gunicorn_server import suite_database_url
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 
@@ -51,7 +51,7 @@ def worker(django_db_setup: None) -> Iterator[Worker]:
     smtp_port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": suite_database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "EMAIL_TIMEOUT": "3",

@@ -11,10 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
 
 from tests.accounts.email_support import smtp_server, text_body, wait_for
-from tests.gunicorn_server import running_gunicorn
+from tests.gunicorn_server import running_gunicorn, suite_database_url
 from tests.test_serving import production_env
 
 PASSWORD = "the first passphrase 31"
@@ -55,14 +54,10 @@ def stack(transactional_db: None) -> Iterator[tuple[str, Any, list[str]]]:
     cache_url = os.environ.get("CACHE_URL", "")
     if not cache_url.startswith("redis://"):
         pytest.skip("needs CACHE_URL=redis://…")
-    db = connection.settings_dict
     log: list[str] = []
     with smtp_server() as smtp:
         env = production_env(
-            DATABASE_URL=(
-                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 5432}/{db['NAME']}"
-            ),
+            DATABASE_URL=suite_database_url(),
             CACHE_URL=cache_url,
             EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
             ALLOWED_HOSTS="api.example.com",
