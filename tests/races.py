@@ -52,6 +52,19 @@ def wait_for_lock_waiters(count: int) -> None:
     raise AssertionError(f"fewer than {count} sessions waiting for a lock after 10 s")
 
 
+def queued_behind(
+    hold: Callable[[], Any], first: Callable[[], Any], then: Callable[[], Any]
+) -> tuple[Any, Any]:
+    """``first``, then ``then``, each on its own connection, queued in that order behind a
+    transaction running ``hold``; it commits once both wait. Returns both results."""
+    with held(hold):
+        first_done = in_thread(first)
+        wait_for_lock_waiters(1)
+        then_done = in_thread(then)
+        wait_for_lock_waiters(2)
+    return first_done(), then_done()
+
+
 @contextmanager
 def held(work: Callable[[], Any]) -> Iterator[None]:
     """Run ``work`` in a transaction on another connection; commit it when the block ends."""

@@ -9,7 +9,7 @@ request and then the deletion queue behind it; each test says which serial order
 import pytest
 
 from accounts.models import PersonalAPIKey, SecurityEvent, User
-from tests.races import held, in_thread, wait_for_lock_waiters
+from tests.races import queued_behind
 
 URL = "/api/personal_api_keys/"
 ME = "/api/users/@me/"
@@ -18,12 +18,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(client, key, request):
-    with held(lambda: PersonalAPIKey.objects.select_for_update().get(pk=key.pk)):
-        answer = in_thread(request)
-        wait_for_lock_waiters(1)
-        delete = in_thread(lambda: client.delete(ME))
-        wait_for_lock_waiters(2)
-    return answer(), delete()
+    return queued_behind(
+        lambda: PersonalAPIKey.objects.select_for_update().get(pk=key.pk),
+        request,
+        lambda: client.delete(ME),
+    )
 
 
 def test_a_roll_then_the_account_deleted(make_user, make_api_key, session_client):

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import EmailVerificationCode, User
 from accounts.services import email_verification
 from tests.accounts.email_support import CANCEL_URL, VERIFY_URL
-from tests.races import held, in_thread, wait_for_lock_waiters
+from tests.races import queued_behind
 
 ME = "/api/users/@me/"
 
@@ -30,12 +30,11 @@ def user(make_user, queued_emails):
 def race(user, request):
     """``request`` queues on the user row first, then the confirmation of ``user.code``."""
     body = {"uuid": str(user.uuid), "code": user.code}
-    with held(lambda: User.objects.select_for_update().get(pk=user.pk)):
-        answer = in_thread(request)
-        wait_for_lock_waiters(1)
-        verify = in_thread(lambda: APIClient().post(VERIFY_URL, body, format="json"))
-        wait_for_lock_waiters(2)
-    return answer(), verify()
+    return queued_behind(
+        lambda: User.objects.select_for_update().get(pk=user.pk),
+        request,
+        lambda: APIClient().post(VERIFY_URL, body, format="json"),
+    )
 
 
 def test_a_new_change_then_the_old_code(user, session_client):

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 
 from accounts.models import SecurityEvent, User
-from tests.races import held, in_thread, wait_for_lock_waiters
+from tests.races import queued_behind
 from twofactor import totp
 from twofactor.models import BackupCodeSet, TOTPDevice
 
@@ -29,10 +29,6 @@ def wrong_code(authenticator):
     return f"{(int(authenticator.now()) + 1) % 1_000_000:06d}"
 
 
-def hold_device(user):
-    return held(lambda: TOTPDevice.objects.select_for_update().get(user=user))
-
-
 def test_a_failed_attempt_then_a_disable(
     make_user, enable_totp, session_client, password_step_client
 ):
@@ -40,14 +36,11 @@ def test_a_failed_attempt_then_a_disable(
     authenticator = enable_totp(user)
     owner, attacker = session_client(user), password_step_client(user)
 
-    with hold_device(user):
-        attempt = in_thread(
-            lambda: attacker.post(LOGIN_TOKEN, {"token": wrong_code(authenticator)})
-        )
-        wait_for_lock_waiters(1)
-        disable = in_thread(lambda: owner.post(DISABLE))
-        wait_for_lock_waiters(2)
-    refused, disabled = attempt(), disable()
+    refused, disabled = queued_behind(
+        lambda: TOTPDevice.objects.select_for_update().get(user=user),
+        lambda: attacker.post(LOGIN_TOKEN, {"token": wrong_code(authenticator)}),
+        lambda: owner.post(DISABLE),
+    )
 
     # As if one after the other: the attempt is checked and counted, then 2FA goes.
     assert refused.status_code == 401
@@ -68,14 +61,11 @@ def test_a_failed_attempt_then_a_re_enable(
     owner, attacker = session_client(user), password_step_client(user)
     secret = owner.get(START_SETUP).json()["secret"]
 
-    with hold_device(user):
-        attempt = in_thread(
-            lambda: attacker.post(LOGIN_TOKEN, {"token": wrong_code(authenticator)})
-        )
-        wait_for_lock_waiters(1)
-        enable = in_thread(lambda: owner.post(VALIDATE, {"token": pyotp.TOTP(secret).now()}))
-        wait_for_lock_waiters(2)
-    refused, enabled = attempt(), enable()
+    refused, enabled = queued_behind(
+        lambda: TOTPDevice.objects.select_for_update().get(user=user),
+        lambda: attacker.post(LOGIN_TOKEN, {"token": wrong_code(authenticator)}),
+        lambda: owner.post(VALIDATE, {"token": pyotp.TOTP(secret).now()}),
+    )
 
     # The attempt is checked against the old device and counted, then the new one replaces it.
     assert refused.status_code == 401
@@ -94,12 +84,11 @@ def test_a_backup_code_login_then_a_disable(
     code = owner.post(BACKUP_CODES).json()["backup_codes"][0]
     second_step = password_step_client(user)
 
-    with hold_device(user):
-        attempt = in_thread(lambda: second_step.post(LOGIN_TOKEN, {"token": code}))
-        wait_for_lock_waiters(1)
-        disable = in_thread(lambda: owner.post(DISABLE))
-        wait_for_lock_waiters(2)
-    logged_in, disabled = attempt(), disable()
+    logged_in, disabled = queued_behind(
+        lambda: TOTPDevice.objects.select_for_update().get(user=user),
+        lambda: second_step.post(LOGIN_TOKEN, {"token": code}),
+        lambda: owner.post(DISABLE),
+    )
 
     # The code is spent and the login succeeds, then 2FA and the remaining codes go.
     assert logged_in.status_code == 200, logged_in.content
@@ -118,14 +107,11 @@ def test_a_failed_attempt_then_the_account_deleted(
     authenticator = enable_totp(user)
     owner, attacker = session_client(user), password_step_client(user)
 
-    with hold_device(user):
-        attempt = in_thread(
-            lambda: attacker.post(LOGIN_TOKEN, {"token": wrong_code(authenticator)})
-        )
-        wait_for_lock_waiters(1)
-        delete = in_thread(lambda: owner.delete(ME))
-        wait_for_lock_waiters(2)
-    refused, deleted = attempt(), delete()
+    refused, deleted = queued_behind(
+        lambda: TOTPDevice.objects.select_for_update().get(user=user),
+        lambda: attacker.post(LOGIN_TOKEN, {"token": wrong_code(authenticator)}),
+        lambda: owner.delete(ME),
+    )
 
     # The attempt is checked and recorded, then the account goes with its events.
     assert refused.status_code == 401
