@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import connection, models
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.utils import timezone
@@ -154,10 +154,19 @@ class UserManager(BaseUserManager["User"]):
         other rows, as everywhere else. It waits only for those strong locks, never for
         ``FOR NO KEY UPDATE`` or a plain update. SQLite has no row locks.
         """
+        connection = connections[self.db]
         if connection.vendor != "postgresql":
             return
+        table = connection.ops.quote_name(self.model._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR KEY SHARE", [pk])
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])  # noqa: S608
+
+    def lock_for_no_key_update(self, pk: int) -> None:
+        """Take ``FOR NO KEY UPDATE`` on the user's row: the lock of the two-factor writers
+        (enable, disable, backup-code regeneration), which serialises them without waiting for
+        foreign-key checks of rows written for the user (a security event, a login session).
+        """
+        self.select_for_update(no_key=True).filter(pk=pk).values_list("pk", flat=True).first()
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:

@@ -13,18 +13,6 @@ from twofactor.models import BackupCodeSet, TOTPDevice
 DEVICE_NAME = "Authenticator app"
 
 
-def _lock(user: User) -> None:
-    """Serialise the two-factor writes of one user (enable, disable; regeneration takes the same
-    lock in ``backup_codes``) before they touch the device, in the package's lock order.
-
-    ``FOR NO KEY UPDATE`` waits for the other writers but not for foreign-key checks: those
-    of any row written for the user (a security event, a login session) go through.
-    """
-    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list(
-        "pk", flat=True
-    ).first()
-
-
 def confirm_totp_setup(
     *,
     user: User,
@@ -43,7 +31,7 @@ def confirm_totp_setup(
     if found is None:
         return None
     with transaction.atomic():
-        _lock(user)
+        User.objects.lock_for_no_key_update(user.pk)  # the package's lock order
         TOTPDevice.objects.filter(user=user).delete()
         device: TOTPDevice = TOTPDevice.objects.create(
             user=user,
@@ -74,7 +62,7 @@ def disable_two_factor(
     Idempotent: a repeat call changes nothing and sends no second email.
     """
     with transaction.atomic():
-        _lock(user)
+        User.objects.lock_for_no_key_update(user.pk)  # the package's lock order
         devices, _ = TOTPDevice.objects.filter(user=user).delete()
         code_sets, _ = BackupCodeSet.objects.filter(user=user).delete()
         passkeys_removed = passkeys.remove_second_factor_passkeys(user=user)

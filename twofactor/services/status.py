@@ -49,7 +49,3 @@ def _status_query() -> PreparedQuery:
         has_passkeys=Exists(Passkey.objects.filter(user_id=OuterRef("pk"))),
     ).values_list("has_totp", "remaining", "has_passkeys")
     return PreparedQuery(lambda pk: statuses.filter(pk=pk), pk=int)
-
-
-def backup_codes_remaining(user: User) -> int:
-    return BackupCode.objects.unused().filter(code_set__user=user).count()
