@@ -18,9 +18,9 @@ def _lock_confirmed_device(user: User) -> bool:
     """Lock the user's row, then their confirmed device's; False if they have no such device.
 
     One statement where a lock and a re-check were two, in the order and mode of
-    ``User.objects.lock_for_no_key_update`` (enable, disable). The device row is locked too: a device deleted while we waited then drops out of the
-    result, whereas a check in the same statement would still see it in the statement's
-    snapshot.
+    ``User.objects.lock_for_no_key_update`` (enable, disable). The device row is locked too: a
+    device deleted while we waited then drops out of the result, whereas a check in the same
+    statement would still see it in the statement's snapshot.
     """
     return bool(
         User.objects.select_for_update(no_key=True)
