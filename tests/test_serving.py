@@ -92,6 +92,29 @@ def test_manage_py_refuses_to_run_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_makemigrations_check_runs_with_no_environment_at_all():
+    # It reads only the models and migration files; a fresh checkout or CI has no secrets.
+    created = not (ROOT / "db.sqlite3").exists()  # its history check opens the default database
+    try:
+        result = _run(
+            [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], process_env()
+        )
+    finally:
+        if created:
+            (ROOT / "db.sqlite3").unlink(missing_ok=True)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_makemigrations_still_refuses_an_explicit_production_mode_without_a_secret_key():
+    result = _run(
+        [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"],
+        production_env(SECRET_KEY=None),
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
 def test_development_mode_runs_without_secrets():
     result = _run([PYTHON, "manage.py", "check"], process_env(DEBUG="true"))
     assert result.returncode == 0, result.stderr
