@@ -43,21 +43,8 @@ def _database_error(db: dict, exc: Exception) -> str:
         return f"Database error ({db.get('NAME')}): {exc}"
     host = db.get("HOST") or "localhost"
     where = f"{db.get('NAME')} on {host}:{db.get('PORT') or 5432}"
-    reason = str(exc)
-    try:  # the pool only says it timed out; a direct connection says why
-        import psycopg
-
-        psycopg.connect(
-            dbname=db.get("NAME"),
-            user=db.get("USER") or None,
-            password=db.get("PASSWORD") or None,
-            host=host,
-            port=db.get("PORT") or None,
-            connect_timeout=2,
-        ).close()
-    except Exception as direct:  # any failure is the reason to report
-        reason = str(direct)
-    reason = reason.strip().splitlines()[-1] if reason.strip() else type(exc).__name__
+    reason = str(exc).strip()
+    reason = reason.splitlines()[-1] if reason else type(exc).__name__
     return f"Database error ({where}): {reason}"
 
 

@@ -104,6 +104,7 @@ def test_a_missing_database_is_one_line_naming_it():
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Database error (no_such_users_db on 127.0.0.1:5432):")
+    assert 'database "no_such_users_db" does not exist' in last  # why, not just that it failed
 
 
 def test_compose_file_is_valid_against_the_compose_specification():
